@@ -1,0 +1,15 @@
+"""Motion-bias benchmark: how much static vs dynamic information a video model encodes.
+
+Data flows clip -> pair -> probe -> estimator -> result -> leaderboard:
+
+- ``tasks``: datasets, synthetic worlds, task adapters and reference models;
+- ``benchmark.pairs``: dynamic and static pairs of clips (METHOD.md §1);
+- ``benchmark.probe``: forward hooks pooling every declared layer in one pass (§2);
+- ``benchmark.estimator``: streaming, mergeable static/dynamic statistics (§3-§5);
+- ``benchmark.results``: the validated result file;
+- ``benchmark.leaderboard``: the ranked markdown table built from result files alone.
+"""
+
+__version__ = "0.1.0"
+SUITE_VERSION = __version__
+PROTOCOL_VERSION = "1"
