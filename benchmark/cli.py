@@ -1,0 +1,170 @@
+"""Command line: ``python -m benchmark {run,validate,leaderboard,list,worlds}``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from benchmark.errors import BenchmarkError
+
+EPILOG = """examples:
+  python -m benchmark run submissions/c3d-synthetic            # synthetic default, CPU
+  python -m benchmark run submissions/my-model --dataset diving48 --data-root /data/Diving48 --device cuda
+  python -m benchmark validate submissions/my-model            # no submission code imported
+  python -m benchmark leaderboard                              # rewrite leaderboard.md
+  python -m benchmark leaderboard --check                      # fail if leaderboard.md is stale
+  python -m benchmark list                                     # tasks, datasets, submissions
+  python -m benchmark worlds --out previews/                   # look at the synthetic worlds
+"""
+
+
+def _run(args: argparse.Namespace) -> int:
+    from benchmark.runner import RunOptions, format_table, run
+
+    options = RunOptions(
+        dataset=args.dataset,
+        data_root=args.data_root,
+        split=args.split,
+        pairs=args.pairs,
+        batch_size=args.batch_size,
+        device=args.device,
+        seed=args.seed,
+        pair_protocol=args.pair_protocol,
+        bootstrap=args.bootstrap,
+        eval_clips=args.eval_clips,
+        workers=args.workers,
+        resume=args.resume,
+        on_bad_video=args.on_bad_video,
+        output=args.output,
+        progress=not args.no_progress,
+    )
+    result, path = run(args.submission, options)
+    print(f"\n{result.submission} on {result.dataset.name} ({result.pair_protocol} pairs, "
+          f"{sum(v for k, v in result.pairs.items() if k in ('dynamic', 'static'))} pairs)")
+    print(format_table(result))
+    print(f"\nwrote {path}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from benchmark.validate import validate_submission
+
+    problems = validate_submission(args.submission)
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    print(f"{args.submission}: manifest and result files are valid")
+    return 0
+
+
+def _leaderboard(args: argparse.Namespace) -> int:
+    from benchmark.leaderboard import check_leaderboard, write_leaderboard
+
+    if args.check:
+        stale = check_leaderboard(args.submissions, args.output)
+        if stale:
+            print(stale, file=sys.stderr)
+            return 1
+        print(f"{args.output} is up to date")
+        return 0
+    path = write_leaderboard(args.submissions, args.output)
+    print(f"wrote {path}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from benchmark.manifest import discover_submissions
+    from benchmark.tasks import TASKS, get_task
+
+    print("tasks and datasets:")
+    for name in TASKS:
+        try:
+            datasets = ", ".join(get_task(name).dataset_names())
+        except ImportError as error:  # a task whose optional dependencies are missing
+            datasets = f"(unavailable: {error})"
+        print(f"  {name}: {datasets}")
+    print("submissions:")
+    for folder in discover_submissions(args.submissions):
+        print(f"  {folder}")
+    return 0
+
+
+def _worlds(args: argparse.Namespace) -> int:
+    from tasks.synthetic.preview import write_previews
+
+    paths = write_previews(args.out, args.world or None, clips_per_world=args.clips, seed=args.seed)
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmark",
+        description="Does your video model understand motion? Static vs dynamic information "
+        "per layer (Kowal et al., CVPR 2022 / TPAMI 2024) and accuracy on dynamically biased data.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="measure a submission (e.g. run submissions/c3d-synthetic)",
+                         epilog="example: python -m benchmark run submissions/c3d-synthetic --pairs 2000",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("submission", type=Path, help="submission folder (holds submission.yaml)")
+    run.add_argument("--dataset", help="dataset name (default: the manifest's first dataset)")
+    run.add_argument("--data-root", type=Path, help="root of a real dataset in its published layout")
+    run.add_argument("--split", help="split to measure on (default: the dataset's evaluation split)")
+    run.add_argument("--pairs", type=int, default=1000, help="number of pairs (default 1000)")
+    run.add_argument("--batch-size", type=int, default=16, help="pairs per forward pass (default 16)")
+    run.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    run.add_argument("--seed", type=int, default=0, help="seed of pair sampling and bootstrap")
+    run.add_argument("--pair-protocol", help="true (synthetic only), stylize, or prestylized:<root>")
+    run.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicates (0: no intervals)")
+    run.add_argument("--eval-clips", type=int, help="limit the clips used for accuracy")
+    run.add_argument("--workers", type=int, default=0, help="DataLoader workers for decoding")
+    run.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    run.add_argument("--on-bad-video", choices=("skip", "fail"), default="fail",
+                     help="skip (count and list) or fail on a missing/undecodable video")
+    run.add_argument("--output", type=Path, help="results folder (default: <submission>/results)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.set_defaults(func=_run)
+
+    validate = sub.add_parser("validate", help="check a manifest and its result files (e.g. validate submissions/c3d-synthetic)")
+    validate.add_argument("submission", type=Path)
+    validate.set_defaults(func=_validate)
+
+    board = sub.add_parser("leaderboard", help="write leaderboard.md from result files (e.g. leaderboard --check)")
+    board.add_argument("--check", action="store_true", help="exit non-zero if the file is stale")
+    board.add_argument("--submissions", type=Path, default=Path("submissions"))
+    board.add_argument("--output", type=Path, default=Path("leaderboard.md"))
+    board.set_defaults(func=_leaderboard)
+
+    listing = sub.add_parser("list", help="tasks, datasets and submissions (e.g. list)")
+    listing.add_argument("--submissions", type=Path, default=Path("submissions"))
+    listing.set_defaults(func=_list)
+
+    worlds = sub.add_parser("worlds", help="write sample clips of the synthetic worlds (e.g. worlds --out previews)")
+    worlds.add_argument("--out", type=Path, default=Path("previews"))
+    worlds.add_argument("--world", action="append", help="world name (repeatable; default all)")
+    worlds.add_argument("--clips", type=int, default=8)
+    worlds.add_argument("--seed", type=int, default=0)
+    worlds.set_defaults(func=_worlds)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BenchmarkError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""The submission manifest, ``submissions/<name>/submission.yaml``: schema and loader.
+
+Validating a manifest never imports submission code.  Every error names the file and the
+field and says what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from benchmark.errors import ManifestError
+
+MANIFEST_NAME = "submission.yaml"
+SHA256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WeightsSpec(_Strict):
+    """Pinned weights: a file inside the submission folder or a URL, always with sha256."""
+
+    path: str | None = None
+    url: str | None = None
+    sha256: SHA256
+
+    @model_validator(mode="after")
+    def _one_source(self) -> WeightsSpec:
+        if (self.path is None) == (self.url is None):
+            raise ValueError("give exactly one of 'path' or 'url' (and always 'sha256')")
+        return self
+
+
+class LayerSpec(_Strict):
+    """A probed layer: a module path, optionally how to pool its output.
+
+    ``pool``: ``auto`` (by rank: 5-D (B,C,T,H,W) and 4-D (B,C,H,W) average all but the
+    channel axis; 3-D (B,N,C) token sequences average the tokens; 2-D as is),
+    ``tokens`` or ``channels_first`` to force one reading of a 3-D output.
+    ``output``: which element of a tuple/list output to use; by default every tensor
+    element is pooled and the results concatenated (e.g. SlowFast's two pathways).
+    """
+
+    module: str
+    pool: Literal["auto", "tokens", "channels_first"] = "auto"
+    output: int | None = None
+
+
+class InputSpec(_Strict):
+    """What the model expects: frames, square crop size, normalisation, pathways."""
+
+    frames: int = Field(gt=0)
+    size: int = Field(gt=0)
+    mean: tuple[float, float, float] = (0.45, 0.45, 0.45)
+    std: tuple[float, float, float] = (0.225, 0.225, 0.225)
+    sampling_rate: int | None = Field(default=None, gt=0)
+    pathways: list[int] | None = None  # temporal stride per pathway, e.g. [4, 1] for SlowFast
+
+    @field_validator("std")
+    @classmethod
+    def _positive_std(cls, std: tuple[float, float, float]) -> tuple[float, float, float]:
+        if min(std) <= 0:
+            raise ValueError("every std must be positive")
+        return std
+
+
+class Manifest(_Strict):
+    """A submission: what to build, what to load, what to probe, and on which data."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    task: str
+    model: str = Field(pattern=r"^[\w./-]+\.py:[A-Za-z_]\w*$")
+    model_args: dict = Field(default_factory=dict)
+    weights: WeightsSpec | None = None
+    layers: dict[str, str | LayerSpec]
+    input: InputSpec
+    datasets: list[str] = Field(min_length=1)
+    template: bool = False
+    description: str | None = None
+    paper: str | None = None
+    license: str | None = None
+
+    @field_validator("layers")
+    @classmethod
+    def _non_empty_layers(cls, layers: dict) -> dict:
+        if not layers:
+            raise ValueError("declare at least one layer to probe (name: module.path)")
+        return layers
+
+    @model_validator(mode="after")
+    def _weights_unless_template(self) -> Manifest:
+        if self.weights is None and not self.template:
+            raise ValueError(
+                "'weights' is required (path or url, with sha256); only a submission marked "
+                "'template: true' may run with randomly initialised weights"
+            )
+        return self
+
+    def layer_specs(self) -> dict[str, LayerSpec]:
+        """Layers in declaration order, every entry as a :class:`LayerSpec`."""
+        return {
+            name: spec if isinstance(spec, LayerSpec) else LayerSpec(module=spec)
+            for name, spec in self.layers.items()
+        }
+
+    @property
+    def model_file(self) -> str:
+        return self.model.split(":", 1)[0]
+
+    @property
+    def model_callable(self) -> str:
+        return self.model.split(":", 1)[1]
+
+
+class Submission:
+    """A submission folder and its validated manifest (no code imported)."""
+
+    def __init__(self, folder: Path, manifest: Manifest):
+        self.folder = folder
+        self.manifest = manifest
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    @property
+    def results_dir(self) -> Path:
+        return self.folder / "results"
+
+    def inside(self, relative: str, field: str) -> Path:
+        """Resolve ``relative`` in the submission folder; refuse paths that escape it."""
+        root = self.folder.resolve()
+        path = (root / relative).resolve()
+        if root != path and root not in path.parents:
+            raise ManifestError(
+                f"{self.folder / MANIFEST_NAME}: field '{field}': path {relative!r} leaves the "
+                "submission folder; every file a submission uses must be inside it."
+            )
+        return path
+
+
+def _format_validation_error(file: Path, error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        loc = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling; see README 'Adding a submission')"
+        elif item["type"] == "missing":
+            message = "required field is missing"
+        lines.append(f"field '{loc}': {message}")
+    return f"{file}: invalid submission manifest. " + "; ".join(lines) + "."
+
+
+def load_submission(folder: str | Path) -> Submission:
+    """Read and validate ``<folder>/submission.yaml``; check referenced files exist."""
+    folder = Path(folder)
+    file = folder / MANIFEST_NAME
+    if not folder.is_dir():
+        raise ManifestError(f"{folder}: not a submission folder (no such directory).")
+    if not file.is_file():
+        raise ManifestError(
+            f"{file}: missing. A submission folder needs a {MANIFEST_NAME} manifest "
+            "(see README 'Adding a submission')."
+        )
+    try:
+        raw = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ManifestError(f"{file}: not valid YAML{where}: {error}.") from None
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{file}: expected a mapping of fields at the top level.")
+    try:
+        manifest = Manifest.model_validate(raw)
+    except ValidationError as error:
+        raise ManifestError(_format_validation_error(file, error)) from None
+    submission = Submission(folder, manifest)
+    model_path = submission.inside(manifest.model_file, "model")
+    if not model_path.is_file():
+        raise ManifestError(f"{file}: field 'model': file {manifest.model_file!r} does not exist.")
+    if manifest.weights is not None and manifest.weights.path is not None:
+        weights_path = submission.inside(manifest.weights.path, "weights.path")
+        if not weights_path.is_file():
+            raise ManifestError(
+                f"{file}: field 'weights.path': file {manifest.weights.path!r} does not exist."
+            )
+    if manifest.name != folder.resolve().name:
+        raise ManifestError(
+            f"{file}: field 'name': {manifest.name!r} must equal the folder name "
+            f"{folder.resolve().name!r}."
+        )
+    return submission
+
+
+def discover_submissions(root: str | Path = "submissions") -> list[Path]:
+    """Submission folders under ``root`` (those holding a manifest), sorted by name."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if (p / MANIFEST_NAME).is_file())
+
+
+_SLUG = re.compile(r"[^a-z0-9._-]+")
+
+
+def slug(text: str) -> str:
+    """A file-name-safe version of ``text``."""
+    return _SLUG.sub("-", text.lower()).strip("-")

@@ -1,0 +1,144 @@
+"""Result files: one JSON per (submission, dataset, pair protocol), validated on read.
+
+Written atomically (temporary file + rename).  A missing metric is absent, never zero.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from benchmark import PROTOCOL_VERSION, SUITE_VERSION
+from benchmark.errors import ResultError
+
+Provenance = Literal["verified", "reported", "template"]
+
+
+class _Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IntervalModel(_Schema):
+    value: float
+    low: float | None = None
+    high: float | None = None
+
+
+class LayerResult(_Schema):
+    """METHOD.md §3-§5 for one probed layer (interval fields absent for reported rows)."""
+
+    name: str
+    module: str | None = None
+    units: int | None = None
+    pairs: dict[str, int] | None = None
+    score: dict[str, IntervalModel] | None = None
+    share: dict[str, IntervalModel] | None = None
+    dims: dict[str, int] | None = None
+    percent: dict[str, float]
+    percent_interval: dict[str, IntervalModel] | None = None
+    dynamic_share: IntervalModel | None = None
+    unit_classes: dict[str, float] | None = None
+    unit_counts: dict[str, int] | None = None
+    constant_units: dict[str, int] | None = None
+    bootstrap: int | None = None
+
+
+class DatasetInfo(_Schema):
+    name: str
+    split: str | None = None
+    fingerprint: str | None = None
+    num_items: int | None = None
+
+
+class Environment(_Schema):
+    torch: str | None = None
+    python: str | None = None
+    platform: str | None = None
+    device: str | None = None
+
+
+class Result(_Schema):
+    """One measurement of one submission on one dataset with one pair protocol."""
+
+    suite_version: str = SUITE_VERSION
+    protocol_version: str = PROTOCOL_VERSION
+    submission: str
+    task: str
+    provenance: Provenance
+    citation: str | None = None
+    dataset: DatasetInfo
+    pair_protocol: str
+    seeds: dict[str, int] = Field(default_factory=dict)
+    pairs: dict[str, int] = Field(default_factory=dict)
+    layers: list[LayerResult]
+    metrics: dict[str, float] = Field(default_factory=dict)
+    main_metric: str | None = None
+    parameters: int | None = None
+    input: dict | None = None
+    weights_sha256: str | None = None
+    environment: Environment | None = None
+    wall_time_s: float | None = None
+    skipped_clips: list[str] = Field(default_factory=list)
+
+    @property
+    def last_layer(self) -> LayerResult:
+        return self.layers[-1]
+
+    def file_name(self) -> str:
+        return result_file_name(self.dataset.name, self.pair_protocol)
+
+
+def result_file_name(dataset: str, pair_protocol: str) -> str:
+    """``<dataset>__<protocol>.json`` with the protocol reduced to a safe token."""
+    protocol = pair_protocol.split(":", 1)[0]
+    return f"{dataset}__{protocol}.json"
+
+
+def environment(device: str) -> Environment:
+    import torch
+
+    return Environment(
+        torch=torch.__version__,
+        python=platform.python_version(),
+        platform=f"{platform.system()}-{platform.machine()}",
+        device=device,
+    )
+
+
+def write_result(result: Result, folder: str | Path) -> Path:
+    """Write ``result`` under ``folder`` atomically; returns the path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / result.file_name()
+    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(result.model_dump(exclude_none=True), indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def read_result(path: str | Path) -> Result:
+    """Load and validate a result file; errors name the file and the field."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ResultError(f"{path}: not a readable JSON result file: {error}.") from None
+    try:
+        return Result.model_validate(raw)
+    except ValidationError as error:
+        fields = "; ".join(
+            f"field '{'.'.join(str(p) for p in item['loc'])}': {item['msg']}"
+            for item in error.errors()
+        )
+        raise ResultError(f"{path}: invalid result file. {fields}.") from None
+
+
+def result_files(submission_folder: str | Path) -> list[Path]:
+    """The result files of a submission, sorted."""
+    folder = Path(submission_folder) / "results"
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []

@@ -1,0 +1,244 @@
+"""Measure the procedural style bank: is motion preserved, is appearance changed?
+
+For every registered style (benchmark/styles.py) and every test video:
+
+- motion: relative endpoint error of Farneback optical flow, styled clip vs original
+  (:func:`benchmark.styles.motion_preservation`; 0 = same flow, 1 = as bad as no motion);
+- appearance: mean per-frame |Pearson r| of RGB values and luminance SSIM, between each
+  style and the original and between every pair of styles (lower = more different).
+
+Test videos: moving textured shapes (synthetic-looking), a camera panning/zooming over a
+photo-like 1/f image with a rotating object (real-looking), and, if ``tasks.synthetic``
+provides it, clips of ``get_world("synthetic-motion")``. Controls show the metric can
+fail: a frozen clip, a strong screen-space texture and a per-frame (flickering) style.
+
+Then it proposes the default bank: torch-native styles with relative EPE below
+``MOTION_THRESHOLD`` on every video kind, added greedily (lowest EPE first) while every
+pair in the bank keeps |r| below ``APPEARANCE_THRESHOLD``; it checks ``DEFAULT_STYLES``
+against the same rules.
+
+    python scripts/measure_styles.py --out results/styles     # < 1 minute on 2 CPU cores
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmark import styles as S
+
+
+def _world_clips(count: int, frames: int, size: int) -> tuple[list[torch.Tensor], str]:
+    """Clips from ``tasks.synthetic.get_world("synthetic-motion")`` if that API exists."""
+    try:
+        from tasks.synthetic import get_world  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001 - the module is optional here
+        return [], f"skipped: tasks.synthetic.get_world unavailable ({type(exc).__name__})"
+    try:
+        world = get_world("synthetic-motion")
+        clips = []
+        for i in range(count):
+            clip = None
+            for attr in ("render", "clip", "sample", "__getitem__"):
+                if hasattr(world, attr):
+                    out = getattr(world, attr)(i)
+                    clip = out[0] if isinstance(out, (tuple, list)) else out
+                    if isinstance(clip, dict):
+                        clip = clip.get("clip", clip.get("video"))
+                    break
+            if clip is None:
+                raise TypeError("no render/clip/sample/__getitem__ method")
+            clip = torch.as_tensor(np.asarray(clip))
+            if clip.dtype == torch.uint8:
+                clip = clip.float() / 255
+            if clip.shape[-1] == 3 and clip.shape[1] != 3:
+                clip = clip.permute(0, 3, 1, 2)
+            clips.append(clip.float().contiguous())
+        return clips, "ok"
+    except Exception as exc:  # noqa: BLE001 - report and go on
+        return [], f"skipped: could not render clips ({type(exc).__name__}: {exc})"
+
+
+def _controls() -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
+    """Negative controls that must fail the motion test."""
+    gen = torch.Generator().manual_seed(1234)
+
+    def frozen(clip: torch.Tensor) -> torch.Tensor:
+        return clip[:1].expand_as(clip).clone()
+
+    def screen_texture(clip: torch.Tensor) -> torch.Tensor:
+        tex = torch.rand(1, 1, *clip.shape[-2:], generator=gen)
+        tex = torch.nn.functional.avg_pool2d(tex, 3, 1, 1)
+        return (0.15 * clip + 0.85 * tex).clamp(0, 1)
+
+    def flicker(clip: torch.Tensor) -> torch.Tensor:
+        return torch.cat([S.apply_style(clip[t : t + 1], 1 + t % 3) for t in range(len(clip))])
+
+    return {"control:frozen": frozen, "control:screen_texture": screen_texture, "control:flicker": flicker}
+
+
+def measure(frames: int = 16, size: int = 128, seeds: int = 2, world: bool = True) -> dict:
+    """All measurements as a JSON-able dict."""
+    videos: dict[str, list[torch.Tensor]] = {
+        "synthetic": [S.moving_shapes_clip(s, frames, size) for s in range(seeds)],
+        "real_like": [S.camera_clip(s, frames, size) for s in range(seeds)],
+    }
+    notes = {}
+    if world:
+        clips, note = _world_clips(seeds, frames, size)
+        notes["synthetic-motion world"] = note
+        if clips:
+            videos["world"] = clips
+    names = S.style_names()
+    styled: dict[str, dict[str, list[torch.Tensor]]] = {}
+    per_style: dict[str, dict] = {}
+    for sid, name in enumerate(names):
+        t0 = time.perf_counter()
+        styled[name] = {kind: [S.apply_style(c, sid) for c in clips] for kind, clips in videos.items()}
+        elapsed = time.perf_counter() - t0
+        n_clips = sum(len(v) for v in videos.values())
+        row: dict = {"id": sid, "torch_native": S.get_style(sid).torch_native,
+                     "ms_per_clip": 1000 * elapsed / n_clips}
+        for kind, clips in videos.items():
+            row[f"epe_{kind}"] = float(np.mean([S.motion_preservation(c, o) for c, o in zip(clips, styled[name][kind], strict=True)]))
+        orig = [c for clips in videos.values() for c in clips]
+        out = [o for outs in styled[name].values() for o in outs]
+        row["r_vs_original"] = float(np.mean([S.appearance_similarity(a, b) for a, b in zip(orig, out, strict=True)]))
+        row["r2_colour_map_from_original"] = float(np.mean([S.colour_map_r2(a, b) for a, b in zip(orig, out, strict=True)]))
+        row["ssim_vs_original"] = float(np.mean([S.ssim(a, b) for a, b in zip(orig, out, strict=True)]))
+        per_style[name] = row
+    controls = {}
+    for name, fn in _controls().items():
+        controls[name] = {f"epe_{kind}": float(np.mean([S.motion_preservation(c, fn(c)) for c in clips]))
+                          for kind, clips in videos.items()}
+    pairs: dict[str, dict[str, float]] = {}
+    for a, b in itertools.combinations(names, 2):
+        outs_a = [o for outs in styled[a].values() for o in outs]
+        outs_b = [o for outs in styled[b].values() for o in outs]
+        pairs[f"{a}|{b}"] = {
+            "r": float(np.mean([S.appearance_similarity(x, y) for x, y in zip(outs_a, outs_b, strict=True)])),
+            "ssim": float(np.mean([S.ssim(x, y) for x, y in zip(outs_a, outs_b, strict=True)])),
+            "r2_colour_map": float(np.mean([S.colour_map_r2(x, y) for x, y in zip(outs_a, outs_b, strict=True)])),
+        }
+    kinds = list(videos)
+    proposal = propose_bank(per_style, pairs, kinds)
+    default_ok, default_why = check_bank(S.DEFAULT_STYLES, per_style, pairs, kinds)
+    return {
+        "config": {"frames": frames, "size": size, "seeds": seeds, "video_kinds": kinds,
+                   "motion_threshold": S.MOTION_THRESHOLD, "appearance_threshold": S.APPEARANCE_THRESHOLD},
+        "notes": notes,
+        "styles": per_style,
+        "controls": controls,
+        "pairs": pairs,
+        "proposed_bank": proposal,
+        "default_bank": {"ids": list(S.DEFAULT_STYLES), "names": [names[i] for i in S.DEFAULT_STYLES],
+                         "passes": default_ok, "why": default_why},
+    }
+
+
+def _pair(pairs: dict, a: str, b: str) -> dict[str, float]:
+    return pairs.get(f"{a}|{b}") or pairs[f"{b}|{a}"]
+
+
+def _moves(row: dict, kinds: list[str]) -> bool:
+    return all(row[f"epe_{k}"] < S.MOTION_THRESHOLD for k in kinds)
+
+
+def propose_bank(per_style: dict, pairs: dict, kinds: list[str]) -> dict:
+    """Greedy bank: motion-preserving torch styles, lowest worst-case EPE first, each added
+    only if its |r| with every member already in the bank is below the threshold."""
+    cands = [n for n, row in per_style.items() if row["torch_native"] and _moves(row, kinds)]
+    cands.sort(key=lambda n: max(per_style[n][f"epe_{k}"] for k in kinds))
+    bank: list[str] = []
+    for name in cands:
+        if all(_pair(pairs, name, m)["r"] < S.APPEARANCE_THRESHOLD for m in bank):
+            bank.append(name)
+    rs = [_pair(pairs, a, b)["r"] for a, b in itertools.combinations(bank, 2)]
+    return {"ids": [per_style[n]["id"] for n in bank], "names": bank,
+            "mean_pair_r": float(np.mean(rs)) if rs else None, "max_pair_r": float(np.max(rs)) if rs else None}
+
+
+def check_bank(ids: tuple[int, ...], per_style: dict, pairs: dict, kinds: list[str]) -> tuple[bool, str]:
+    """Whether a bank satisfies both rules, and the first violation if not."""
+    names = [S.style_names()[i] for i in ids]
+    for n in names:
+        if not _moves(per_style[n], kinds):
+            return False, f"{n}: relative EPE >= {S.MOTION_THRESHOLD}"
+    for a, b in itertools.combinations(names, 2):
+        if _pair(pairs, a, b)["r"] >= S.APPEARANCE_THRESHOLD:
+            return False, f"{a} vs {b}: |r| >= {S.APPEARANCE_THRESHOLD}"
+    return True, "ok"
+
+
+def to_markdown(res: dict) -> str:
+    """The style x metric table, the controls and the pairwise matrices as markdown."""
+    kinds = res["config"]["video_kinds"]
+    names = list(res["styles"])
+    lines = [
+        f"Relative EPE threshold {res['config']['motion_threshold']}, "
+        f"|r| threshold {res['config']['appearance_threshold']}; "
+        f"{res['config']['seeds']} clips per kind, {res['config']['frames']} frames of "
+        f"{res['config']['size']}x{res['config']['size']}.",
+        "",
+        "| id | style | torch | " + " | ".join(f"rel EPE {k}" for k in kinds)
+        + " | \\|r\\| vs orig | SSIM vs orig | R2 colour map from orig | mean \\|r\\| vs others | ms/clip |",
+        "|---|---|---|" + "---|" * len(kinds) + "---|---|---|---|---|",
+    ]
+    for n in names:
+        row = res["styles"][n]
+        others = np.mean([_pair(res["pairs"], n, m)["r"] for m in names if m != n])
+        lines.append(
+            f"| {row['id']} | {n} | {'yes' if row['torch_native'] else 'no'} | "
+            + " | ".join(f"{row[f'epe_{k}']:.3f}" for k in kinds)
+            + f" | {row['r_vs_original']:.3f} | {row['ssim_vs_original']:.3f} | {row['r2_colour_map_from_original']:.3f}"
+            f" | {others:.3f} | {row['ms_per_clip']:.0f} |"
+        )
+    for n, row in res["controls"].items():
+        lines.append(f"|  | {n} |  | " + " | ".join(f"{row[f'epe_{k}']:.3f}" for k in kinds) + " |  |  |  |  |  |")
+    short = [n[:10] for n in names]
+    titles = {"r": "|r|", "ssim": "SSIM", "r2_colour_map": "R2 of the best affine colour map row -> column"}
+    for metric, title in titles.items():
+        lines += ["", f"Pairwise {title} (styles of the same frames):", "",
+                  "| | " + " | ".join(short) + " |", "|---|" + "---|" * len(names)]
+        for a in names:
+            cells = ["" if a == b else f"{_pair(res['pairs'], a, b)[metric]:.2f}" for b in names]
+            lines.append(f"| {a} | " + " | ".join(cells) + " |")
+    p, d = res["proposed_bank"], res["default_bank"]
+    lines += ["", f"Proposed bank: {p['ids']} {p['names']} (mean pair |r| {p['mean_pair_r']}, max {p['max_pair_r']})",
+              f"DEFAULT_STYLES: {d['ids']} {d['names']} -> {'passes' if d['passes'] else 'FAILS: ' + d['why']}"]
+    for k, v in res["notes"].items():
+        lines.append(f"Note: {k}: {v}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, help="folder for styles.json and styles.md")
+    parser.add_argument("--frames", type=int, default=16)
+    parser.add_argument("--size", type=int, default=128)
+    parser.add_argument("--seeds", type=int, default=2, help="clips per video kind")
+    parser.add_argument("--no-world", action="store_true", help="skip tasks.synthetic clips")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    t0 = time.perf_counter()
+    res = measure(args.frames, args.size, args.seeds, world=not args.no_world)
+    res["config"]["seconds"] = round(time.perf_counter() - t0, 1)
+    md = to_markdown(res)
+    print(md)
+    print(f"({res['config']['seconds']} s)")
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "styles.json").write_text(json.dumps(res, indent=2))
+        (args.out / "styles.md").write_text(md)
+    return 0 if res["default_bank"]["passes"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

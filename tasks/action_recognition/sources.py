@@ -1,0 +1,129 @@
+"""Clip sources of the action-recognition task: synthetic worlds and real datasets.
+
+Every source is addressed by a dataset name (``synthetic-motion``, ``diving48`` ...) and a
+split, yields uint8 clips (T, H, W, 3) with labels, and has a fingerprint of its sample list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from benchmark.errors import DataError
+from benchmark.manifest import InputSpec
+from benchmark.registry import Registry
+
+SYNTHETIC_WORLDS = ("synthetic-motion", "synthetic-appearance", "synthetic-conflict")
+REAL_DATASETS = ("diving48", "ssv2", "kinetics400", "activitynet")
+# The split each dataset is measured on (pairs and accuracy).
+EVAL_SPLITS = {"diving48": "test", "ssv2": "validation", "kinetics400": "val", "activitynet": "validation"}
+
+
+class WorldSource:
+    """A split of a synthetic world; supports true factor pairs (METHOD.md §1)."""
+
+    def __init__(self, name: str, split: str, **world_options):
+        from tasks.synthetic import get_world
+
+        self.name = name
+        self.split = split
+        self.world = get_world(name, **world_options)
+        self.num_classes = self.world.num_classes
+        self.class_names = list(self.world.class_names)
+        self._size = self.world.split_size(split)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def spec(self, index: int):
+        return self.world.spec(self.split, index)
+
+    def clip(self, index: int) -> np.ndarray:
+        return self.world.render(self.spec(index))
+
+    def label(self, index: int) -> int:
+        return int(self.world.label(self.spec(index)))
+
+    def clip_id(self, index: int) -> str:
+        return f"{self.name}/{self.split}/{index}"
+
+    def true_pair(self, index: int, factor: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """(clip, partner): partner shares the dynamics (factor 0) or the appearance (1)."""
+        spec = self.spec(index)
+        if factor == 0:
+            partner = self.world.with_new_appearance(spec, seed)
+        else:
+            partner = self.world.with_new_dynamics(spec, seed)
+        return self.world.render(spec), self.world.render(partner)
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256(f"{self.name}|{self.split}|{self.world.frames}|{self.world.size}".encode())
+        for index in range(len(self)):
+            spec = self.spec(index)
+            digest.update(json.dumps(asdict(spec), sort_keys=True).encode())
+        return digest.hexdigest()
+
+
+class DatasetSource:
+    """A split of a real dataset read in its published layout (``--data-root``)."""
+
+    def __init__(self, name: str, split: str, root: Path, spec: InputSpec, limit: int | None = None):
+        from tasks.action_recognition.datasets import DATASETS
+
+        self.name = name
+        self.split = split
+        frames = spec.frames
+        self.dataset = DATASETS.get(name)(
+            root, split, num_frames=frames, sampling_rate=spec.sampling_rate, size=spec.size, limit=limit
+        )
+        self.num_classes = self.dataset.num_classes
+        self.class_names = list(self.dataset.class_names)
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def clip(self, index: int) -> np.ndarray:
+        return self.dataset.load(index)
+
+    def label(self, index: int) -> int:
+        return int(self.dataset.records[index].label)
+
+    def clip_id(self, index: int) -> str:
+        return self.dataset.records[index].clip_id
+
+    def fingerprint(self) -> str:
+        return self.dataset.fingerprint()
+
+
+def _open_world(name: str, split: str | None, data_root, spec: InputSpec, limit=None) -> WorldSource:
+    return WorldSource(name, split or "val")
+
+
+def _open_dataset(name: str, split: str | None, data_root, spec: InputSpec, limit=None) -> DatasetSource:
+    if data_root is None:
+        raise DataError(
+            f"Dataset {name!r} is a real dataset: point --data-root at your copy of it "
+            "(see README 'Running on real data')."
+        )
+    root = Path(data_root)
+    if not root.is_dir():
+        raise DataError(f"--data-root {root}: no such directory.")
+    return DatasetSource(name, split or EVAL_SPLITS[name], root, spec, limit=limit)
+
+
+SOURCES: Registry = Registry("dataset")
+for _world in SYNTHETIC_WORLDS:
+    SOURCES.register(_world, _open_world)
+for _dataset in REAL_DATASETS:
+    SOURCES.register(_dataset, _open_dataset)
+
+
+def open_source(
+    name: str, split: str | None, data_root: Path | None, spec: InputSpec, limit: int | None = None
+):
+    """Open dataset ``name`` (split defaults to its evaluation split)."""
+    return SOURCES.get(name)(name, split, data_root, spec, limit)

@@ -1,0 +1,104 @@
+"""Train a reference model on a synthetic world and write it as a submission's weights.
+
+    python -m tasks.action_recognition.train --arch c3d --world synthetic-motion \\
+        --submission submissions/c3d-synthetic
+
+Deterministic for a given seed and torch build (single-threaded data, seeded init and
+order).  Writes ``weights.safetensors`` and updates ``weights.sha256`` in the manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+from torch import nn
+
+from benchmark.manifest import load_submission
+from benchmark.submission import sha256_file
+from tasks.action_recognition.models import ARCHITECTURES
+from tasks.action_recognition.sources import WorldSource
+from tasks.action_recognition.transforms import model_input
+
+
+def render_split(source: WorldSource, limit: int | None = None) -> tuple[list[np.ndarray], torch.Tensor]:
+    count = len(source) if limit is None else min(limit, len(source))
+    clips = [source.clip(i) for i in range(count)]
+    labels = torch.tensor([source.label(i) for i in range(count)])
+    return clips, labels
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, clips, labels, spec, batch_size: int = 64) -> float:
+    model.eval()
+    correct = 0
+    for start in range(0, len(clips), batch_size):
+        x = model_input(clips[start:start + batch_size], spec)
+        correct += int((model(x).argmax(1) == labels[start:start + batch_size]).sum())
+    return correct / len(clips)
+
+
+def train(
+    arch: str, world: str, submission: Path, epochs: int, batch_size: int, lr: float,
+    seed: int, train_clips: int | None,
+) -> dict[str, float]:
+    """Train ``arch`` on ``world`` with the submission's input spec; returns accuracies."""
+    torch.manual_seed(seed)
+    spec = load_submission(submission).manifest.input
+    train_source, val_source = WorldSource(world, "train"), WorldSource(world, "val")
+    clips, labels = render_split(train_source, train_clips)
+    val_clips, val_labels = render_split(val_source)
+    model = ARCHITECTURES[arch](num_classes=train_source.num_classes)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    steps = epochs * -(-len(clips) // batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
+    rng = np.random.default_rng(seed)
+    loss_fn = nn.CrossEntropyLoss()
+    for epoch in range(epochs):
+        model.train()
+        order = rng.permutation(len(clips))
+        started, total = time.perf_counter(), 0.0
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            x = model_input([clips[i] for i in idx], spec)
+            loss = loss_fn(model(x), labels[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            total += float(loss) * len(idx)
+        val = accuracy(model, val_clips, val_labels, spec)
+        print(f"epoch {epoch + 1}/{epochs}: loss {total / len(order):.3f}  val top1 {val:.3f}  "
+              f"({time.perf_counter() - started:.0f} s)", flush=True)
+    weights = submission / "weights.safetensors"
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
+    digest = sha256_file(weights)
+    manifest = submission / "submission.yaml"
+    text = re.sub(r"sha256: \"?[0-9a-f]{64}\"?", f'sha256: "{digest}"', manifest.read_text())
+    manifest.write_text(text)
+    print(f"wrote {weights} (sha256 {digest})")
+    return {"val_top1": accuracy(model, val_clips, val_labels, spec)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arch", choices=sorted(ARCHITECTURES), required=True)
+    parser.add_argument("--world", default="synthetic-motion")
+    parser.add_argument("--submission", type=Path, required=True)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--train-clips", type=int, default=None)
+    args = parser.parse_args(argv)
+    train(args.arch, args.world, args.submission, args.epochs, args.batch_size, args.lr,
+          args.seed, args.train_clips)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""From uint8 clips (T, H, W, 3) to the model's input tensor(s)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from benchmark.manifest import InputSpec
+from benchmark.pairs import frame_permutation
+
+
+def temporal_indices(available: int, wanted: int) -> np.ndarray:
+    """``wanted`` frame indices spread uniformly (centre-aligned) over ``available`` frames."""
+    if available == wanted:
+        return np.arange(wanted)
+    positions = (np.arange(wanted) + 0.5) * available / wanted - 0.5
+    return np.clip(np.round(positions), 0, available - 1).astype(np.int64)
+
+
+def clips_to_tensor(clips: list[np.ndarray], spec: InputSpec) -> torch.Tensor:
+    """Stack clips into a normalised float tensor (B, 3, T, S, S): temporal sampling to
+    ``spec.frames``, resize to ``spec.size`` (square), per-channel mean/std."""
+    sampled = [clip[temporal_indices(clip.shape[0], spec.frames)] for clip in clips]
+    x = torch.from_numpy(np.stack(sampled)).float().div_(255.0)  # (B, T, H, W, 3)
+    b, t, h, w, _ = x.shape
+    x = x.permute(0, 1, 4, 2, 3).reshape(b * t, 3, h, w)
+    if (h, w) != (spec.size, spec.size):
+        x = F.interpolate(x, size=(spec.size, spec.size), mode="bilinear", align_corners=False, antialias=True)
+    mean = torch.tensor(spec.mean).view(1, 3, 1, 1)
+    std = torch.tensor(spec.std).view(1, 3, 1, 1)
+    x = (x - mean) / std
+    return x.reshape(b, t, 3, spec.size, spec.size).permute(0, 2, 1, 3, 4).contiguous()
+
+
+def split_pathways(
+    x: torch.Tensor, spec: InputSpec, shuffle_seeds: list[int | None]
+) -> torch.Tensor | list[torch.Tensor]:
+    """Temporal subsampling per pathway, then an independent frame permutation per pathway
+    for every clip with a shuffle seed (METHOD.md §1, static pairs)."""
+    strides = spec.pathways or [1]
+    pathways = [x[:, :, ::stride] for stride in strides]
+    for row, seed in enumerate(shuffle_seeds):
+        if seed is None:
+            continue
+        rng = np.random.default_rng(seed)
+        for p, pathway in enumerate(pathways):
+            perm = torch.from_numpy(frame_permutation(pathway.shape[2], rng))
+            pathways[p][row] = pathway[row][:, perm]
+    return pathways if spec.pathways else pathways[0]
+
+
+def model_input(
+    clips: list[np.ndarray], spec: InputSpec, shuffle_seeds: list[int | None] | None = None
+) -> torch.Tensor | list[torch.Tensor]:
+    """The model input for a batch of clips: one tensor, or a list per pathway."""
+    seeds = shuffle_seeds if shuffle_seeds is not None else [None] * len(clips)
+    return split_pathways(clips_to_tensor(clips, spec), spec, seeds)
+
+
+def to_device(x: torch.Tensor | list[torch.Tensor], device) -> torch.Tensor | list[torch.Tensor]:
+    if isinstance(x, list):
+        return [t.to(device, non_blocking=True) for t in x]
+    return x.to(device, non_blocking=True)

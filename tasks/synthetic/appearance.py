@@ -1,0 +1,147 @@
+"""The appearance factor: background texture and object looks (shape, colours, fill, size)."""
+
+from __future__ import annotations
+
+import colorsys
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from tasks.synthetic.patterns import BACKGROUND_FAMILIES, FILL_FAMILIES, Color, Pattern
+from tasks.synthetic.shapes import SHAPES
+
+HUE_FAMILIES: tuple[str, ...] = ("red", "green", "blue")
+_HUE_CENTRES: tuple[float, ...] = (0.0, 125.0, 228.0)
+_HUE_JITTER = 22.0
+CLASS_SHAPES: tuple[str, ...] = ("disc", "square", "triangle", "cross")
+APPEARANCE_CLASSES: tuple[str, ...] = tuple(
+    f"{hue}-{shape}" for shape in CLASS_SHAPES for hue in HUE_FAMILIES
+)
+
+
+@dataclass(frozen=True)
+class ObjectLook:
+    """How one object looks: silhouette, base radius (fraction of the frame size) and fill.
+
+    With ``fill_space == "background"`` the fill is the background pattern, sampled at a
+    fixed ``fill_offset`` and carried along with the object (camouflage)."""
+
+    shape: str
+    radius: float
+    fill: Pattern
+    fill_space: str = "object"
+    fill_offset: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """Everything static about a clip: the background and the looks of its objects."""
+
+    background: Pattern
+    objects: tuple[ObjectLook, ...]
+
+
+def class_parts(appearance_class: int) -> tuple[str, str]:
+    """``(shape, hue family)`` of an action-world appearance class."""
+    shape_index, hue_index = divmod(appearance_class, len(HUE_FAMILIES))
+    return CLASS_SHAPES[shape_index], HUE_FAMILIES[hue_index]
+
+
+def _hsv(h_deg: float, s: float, v: float) -> Color:
+    r, g, b = colorsys.hsv_to_rgb((h_deg % 360.0) / 360.0, s, v)
+    return (255.0 * r, 255.0 * g, 255.0 * b)
+
+
+def sample_background(rng: np.random.Generator) -> Pattern:
+    """A desaturated two-colour background texture of a random family."""
+    family = BACKGROUND_FAMILIES[int(rng.integers(len(BACKGROUND_FAMILIES)))]
+    hue = float(rng.uniform(0.0, 360.0))
+    hue2 = hue + float(rng.uniform(-60.0, 60.0))
+    v0 = float(rng.uniform(0.30, 0.55))
+    v1 = float(rng.uniform(0.60, 0.85))
+    colors = (
+        _hsv(hue, float(rng.uniform(0.05, 0.35)), v0),
+        _hsv(hue2, float(rng.uniform(0.05, 0.35)), v1),
+    )
+    if rng.random() < 0.5:
+        colors = (colors[1], colors[0])
+    frequency = {
+        "stripes": rng.uniform(3.0, 7.0),
+        "checker": rng.uniform(3.0, 6.0),
+        "dots": rng.uniform(4.0, 8.0),
+        "gradient": rng.uniform(0.7, 1.3),
+        "blobs": 1.0,
+        "rings": rng.uniform(4.0, 8.0),
+    }[family]
+    waves = tuple(
+        (float(k * np.cos(a)), float(k * np.sin(a)), float(p))
+        for k, a, p in zip(
+            rng.uniform(5.0, 12.0, 3), rng.uniform(0.0, 2 * np.pi, 3), rng.uniform(0.0, 2 * np.pi, 3)
+        )
+    )
+    return Pattern(
+        family=family,
+        frequency=float(frequency),
+        angle=float(rng.uniform(0.0, 2 * np.pi)),
+        phase=(float(rng.uniform(0.0, 1.0)), float(rng.uniform(0.0, 1.0))),
+        colors=colors,
+        waves=waves if family == "blobs" else (),
+    )
+
+
+def sample_look(
+    rng: np.random.Generator, shape: str, hue_centre: float, radius_range: tuple[float, float]
+) -> ObjectLook:
+    """A saturated two-tone object of ``shape`` with a hue near ``hue_centre`` (degrees)."""
+    hue = hue_centre + float(rng.uniform(-_HUE_JITTER, _HUE_JITTER))
+    s = float(rng.uniform(0.75, 1.0))
+    v = float(rng.uniform(0.85, 1.0))
+    light = _hsv(hue, s, v)
+    dark = _hsv(hue + float(rng.uniform(-8.0, 8.0)), s, v * float(rng.uniform(0.45, 0.62)))
+    family = FILL_FAMILIES[int(rng.integers(len(FILL_FAMILIES)))]
+    frequency = {"stripes": rng.uniform(1.0, 1.6), "checker": rng.uniform(0.8, 1.3),
+                 "dots": rng.uniform(1.0, 1.5), "split": 1.0}[family]
+    fill = Pattern(
+        family=family,
+        frequency=float(frequency),
+        angle=float(rng.uniform(0.0, 2 * np.pi)),
+        phase=(float(rng.uniform(0.0, 1.0)), float(rng.uniform(0.0, 1.0))),
+        colors=(light, dark) if rng.random() < 0.5 else (dark, light),
+    )
+    lo, hi = radius_range
+    radius = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+    return ObjectLook(shape=shape, radius=radius, fill=fill)
+
+
+def camouflaged(look: ObjectLook, background: Pattern, rng: np.random.Generator) -> ObjectLook:
+    """``look`` wearing the background's texture, taken from a random place of it."""
+    offset = (float(rng.uniform(0.0, 1.0)), float(rng.uniform(0.0, 1.0)))
+    return replace(look, fill=background, fill_space="background", fill_offset=offset)
+
+
+def class_look(
+    rng: np.random.Generator, appearance_class: int, radius_range: tuple[float, float]
+) -> ObjectLook:
+    """An object look of an action-world appearance class (shape x hue family)."""
+    shape, hue_family = class_parts(appearance_class)
+    return sample_look(rng, shape, _HUE_CENTRES[HUE_FAMILIES.index(hue_family)], radius_range)
+
+
+def random_look(rng: np.random.Generator, shape: str, radius_range: tuple[float, float]) -> ObjectLook:
+    """An object look of ``shape`` with any saturated hue."""
+    return sample_look(rng, shape, float(rng.uniform(0.0, 360.0)), radius_range)
+
+
+__all__ = [
+    "APPEARANCE_CLASSES",
+    "Appearance",
+    "HUE_FAMILIES",
+    "ObjectLook",
+    "SHAPES",
+    "camouflaged",
+    "class_look",
+    "class_parts",
+    "random_look",
+    "sample_background",
+    "sample_look",
+]

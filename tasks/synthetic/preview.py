@@ -1,0 +1,118 @@
+"""Previews of the worlds: an animated GIF of sample clips and a contact-sheet PNG.
+
+``python -m tasks.synthetic.preview --out DIR [--worlds NAME ...] [--clips 8] [--seed 0]``
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from tasks.synthetic.registry import WORLDS, get_world
+
+_LABEL_WIDTH = 120
+_MASK_COLORS = np.array(
+    [(255, 255, 255), (255, 64, 64), (64, 200, 255), (255, 220, 0), (120, 255, 120), (255, 120, 255)],
+    dtype=np.float32,
+)
+
+
+def _overlay(frames: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
+    """Frames dimmed, with each mask tinted in its own colour."""
+    out = frames.astype(np.float32) * 0.35
+    for k, m in enumerate(masks):
+        out[m] = 0.35 * frames[m] + 0.65 * _MASK_COLORS[(k + 1) % len(_MASK_COLORS)]
+    return out.astype(np.uint8)
+
+
+def _sample_rows(world, clips: int, seed: int) -> list[tuple[str, np.ndarray]]:
+    """(caption, frames) rows: clips from the test split, plus mask rows for AVOS/VIS."""
+    rng = np.random.default_rng(seed)
+    n = world.split_size("test")
+    indices = rng.choice(n, size=min(clips, n), replace=False) if n else []
+    rows: list[tuple[str, np.ndarray]] = []
+    for index in sorted(int(i) for i in indices):
+        spec = world.spec("test", index)
+        caption = world.class_names[world.label(spec)]
+        if hasattr(world, "render_instances"):
+            frames, instances = world.render_instances(spec)
+            rows.append((f"{len(instances)} objects", frames))
+            rows.append(("instances", _overlay(frames, [i.masks for i in instances])))
+        elif hasattr(world, "render_with_masks"):
+            frames, mask = world.render_with_masks(spec)
+            rows.append((caption, frames))
+            rows.append(("moving mask", _overlay(frames, [mask])))
+        else:
+            rows.append((caption, world.render(spec)))
+    return rows
+
+
+def contact_sheet(rows: list[tuple[str, np.ndarray]], scale: int = 1) -> Image.Image:
+    """Rows = clips, columns = frames, a caption at the left of each row."""
+    T, H, W, _ = rows[0][1].shape
+    H, W = H * scale, W * scale
+    sheet = Image.new("RGB", (_LABEL_WIDTH + T * (W + 2), len(rows) * (H + 2)), (24, 24, 24))
+    draw = ImageDraw.Draw(sheet)
+    for r, (caption, frames) in enumerate(rows):
+        y = r * (H + 2)
+        draw.text((4, y + H // 2 - 6), caption[:19], fill=(235, 235, 235))
+        for t in range(T):
+            tile = Image.fromarray(frames[t]).resize((W, H), Image.NEAREST)
+            sheet.paste(tile, (_LABEL_WIDTH + t * (W + 2), y))
+    return sheet
+
+
+def animated_grid(clips: list[np.ndarray], columns: int = 4, scale: int = 2) -> list[Image.Image]:
+    """Per frame, one image tiling all ``clips`` in a grid."""
+    T, H, W, _ = clips[0].shape
+    rows = (len(clips) + columns - 1) // columns
+    images = []
+    for t in range(T):
+        canvas = np.zeros((rows * (H + 2), columns * (W + 2), 3), dtype=np.uint8)
+        for k, clip in enumerate(clips):
+            r, c = divmod(k, columns)
+            canvas[r * (H + 2) : r * (H + 2) + H, c * (W + 2) : c * (W + 2) + W] = clip[t]
+        img = Image.fromarray(canvas)
+        images.append(img.resize((img.width * scale, img.height * scale), Image.NEAREST))
+    return images
+
+
+def write_previews(
+    out_dir: Path, worlds: list[str] | None = None, clips_per_world: int = 8, seed: int = 0
+) -> list[Path]:
+    """Write ``<world>.gif`` (animated sample clips) and ``<world>.png`` (contact sheet)
+    for each world into ``out_dir``; returns the written paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name in worlds or WORLDS.names():
+        world = get_world(name, train=0, val=0, test=max(clips_per_world, 1) * 4)
+        rows = _sample_rows(world, clips_per_world, seed)
+        sheet_path = out_dir / f"{name}.png"
+        contact_sheet(rows).save(sheet_path, optimize=True)
+        clip_rows = [frames for caption, frames in rows if caption not in ("instances", "moving mask")]
+        images = animated_grid(clip_rows)
+        gif_path = out_dir / f"{name}.gif"
+        images[0].save(gif_path, save_all=True, append_images=images[1:], duration=120, loop=0)
+        written += [gif_path, sheet_path]
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description="Write previews of the synthetic worlds.")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--worlds", nargs="*", default=None, help="world names (default: all)")
+    parser.add_argument("--clips", type=int, default=8, help="clips per world")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    for path in write_previews(args.out, args.worlds, args.clips, args.seed):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""Shared fixtures: tiny submissions written on the fly."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from benchmark.submission import sha256_file
+
+TINY_MODEL = '''
+import torch
+from torch import nn
+
+
+class Tiny(nn.Module):
+    def __init__(self, num_classes=14):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv3d(3, 8, 3, stride=(1, 2, 2), padding=1), nn.ReLU())
+        self.stage = nn.Sequential(nn.Conv3d(8, 16, 3, stride=2, padding=1), nn.ReLU())
+        self.head = nn.Linear(16, num_classes)
+
+    def forward(self, x):
+        return self.head(self.stage(self.stem(x)).mean(dim=(2, 3, 4)))
+
+
+def build(num_classes=14):
+    return Tiny(num_classes)
+'''
+
+
+def write_tiny_submission(root: Path, name: str = "tiny", **overrides) -> Path:
+    """A complete submission folder: model.py, weights.safetensors, submission.yaml."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "model.py").write_text(TINY_MODEL)
+    namespace: dict = {}
+    exec(TINY_MODEL, namespace)
+    torch.manual_seed(0)
+    save_file(namespace["build"]().state_dict(), str(folder / "weights.safetensors"))
+    fields = {
+        "name": name,
+        "task": "action_recognition",
+        "model": "model.py:build",
+        "weights": f'{{path: weights.safetensors, sha256: "{sha256_file(folder / "weights.safetensors")}"}}',
+        "layers": "{stem: stem, stage: stage}",
+        "input": "{frames: 4, size: 32}",
+        "datasets": "[synthetic-motion]",
+    }
+    fields.update(overrides)
+    text = "\n".join(f"{k}: {v}" for k, v in fields.items() if v is not None)
+    (folder / "submission.yaml").write_text(textwrap.dedent(text) + "\n")
+    return folder
+
+
+@pytest.fixture
+def tiny_submission(tmp_path: Path) -> Path:
+    return write_tiny_submission(tmp_path / "submissions")
