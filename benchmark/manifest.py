@@ -158,12 +158,9 @@ def _format_validation_error(file: Path, error: ValidationError) -> str:
     return f"{file}: invalid submission manifest. " + "; ".join(lines) + "."
 
 
-def load_submission(folder: str | Path) -> Submission:
-    """Read and validate ``<folder>/submission.yaml``; check referenced files exist."""
-    folder = Path(folder)
-    file = folder / MANIFEST_NAME
-    if not folder.is_dir():
-        raise ManifestError(f"{folder}: not a submission folder (no such directory).")
+def read_manifest(file: str | Path) -> Manifest:
+    """Parse and schema-validate a manifest file (referenced files are not checked)."""
+    file = Path(file)
     if not file.is_file():
         raise ManifestError(
             f"{file}: missing. A submission folder needs a {MANIFEST_NAME} manifest "
@@ -178,9 +175,18 @@ def load_submission(folder: str | Path) -> Submission:
     if not isinstance(raw, dict):
         raise ManifestError(f"{file}: expected a mapping of fields at the top level.")
     try:
-        manifest = Manifest.model_validate(raw)
+        return Manifest.model_validate(raw)
     except ValidationError as error:
         raise ManifestError(_format_validation_error(file, error)) from None
+
+
+def load_submission(folder: str | Path) -> Submission:
+    """Read and validate ``<folder>/submission.yaml``; check referenced files exist."""
+    folder = Path(folder)
+    file = folder / MANIFEST_NAME
+    if not folder.is_dir():
+        raise ManifestError(f"{folder}: not a submission folder (no such directory).")
+    manifest = read_manifest(file)
     submission = Submission(folder, manifest)
     model_path = submission.inside(manifest.model_file, "model")
     if not model_path.is_file():

@@ -36,34 +36,20 @@ from benchmark import styles as S
 
 
 def _world_clips(count: int, frames: int, size: int) -> tuple[list[torch.Tensor], str]:
-    """Clips from ``tasks.synthetic.get_world("synthetic-motion")`` if that API exists."""
+    """Test-split clips of ``tasks.synthetic.get_world("synthetic-motion")`` (written in
+    parallel; any failure is reported and the kind skipped)."""
     try:
-        from tasks.synthetic import get_world  # type: ignore[attr-defined]
-    except Exception as exc:  # noqa: BLE001 - the module is optional here
-        return [], f"skipped: tasks.synthetic.get_world unavailable ({type(exc).__name__})"
-    try:
-        world = get_world("synthetic-motion")
+        from tasks.synthetic import get_world
+
+        world = get_world("synthetic-motion", frames=frames, size=size)
         clips = []
         for i in range(count):
-            clip = None
-            for attr in ("render", "clip", "sample", "__getitem__"):
-                if hasattr(world, attr):
-                    out = getattr(world, attr)(i)
-                    clip = out[0] if isinstance(out, (tuple, list)) else out
-                    if isinstance(clip, dict):
-                        clip = clip.get("clip", clip.get("video"))
-                    break
-            if clip is None:
-                raise TypeError("no render/clip/sample/__getitem__ method")
-            clip = torch.as_tensor(np.asarray(clip))
-            if clip.dtype == torch.uint8:
-                clip = clip.float() / 255
-            if clip.shape[-1] == 3 and clip.shape[1] != 3:
-                clip = clip.permute(0, 3, 1, 2)
-            clips.append(clip.float().contiguous())
+            video = np.asarray(world.render(world.spec("test", i)))  # (T, H, W, 3) uint8
+            clip = torch.from_numpy(video).permute(0, 3, 1, 2).float()
+            clips.append((clip / 255.0 if video.dtype == np.uint8 else clip).contiguous())
         return clips, "ok"
-    except Exception as exc:  # noqa: BLE001 - report and go on
-        return [], f"skipped: could not render clips ({type(exc).__name__}: {exc})"
+    except Exception as exc:  # noqa: BLE001 - optional video kind: report and go on
+        return [], f"skipped ({type(exc).__name__}: {exc})"
 
 
 def _controls() -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
@@ -126,13 +112,15 @@ def measure(frames: int = 16, size: int = 128, seeds: int = 2, world: bool = Tru
             "r": float(np.mean([S.appearance_similarity(x, y) for x, y in zip(outs_a, outs_b, strict=True)])),
             "ssim": float(np.mean([S.ssim(x, y) for x, y in zip(outs_a, outs_b, strict=True)])),
             "r2_colour_map": float(np.mean([S.colour_map_r2(x, y) for x, y in zip(outs_a, outs_b, strict=True)])),
+            "r2_colour_map_reverse": float(np.mean([S.colour_map_r2(y, x) for x, y in zip(outs_a, outs_b, strict=True)])),
         }
     kinds = list(videos)
     proposal = propose_bank(per_style, pairs, kinds)
     default_ok, default_why = check_bank(S.DEFAULT_STYLES, per_style, pairs, kinds)
     return {
         "config": {"frames": frames, "size": size, "seeds": seeds, "video_kinds": kinds,
-                   "motion_threshold": S.MOTION_THRESHOLD, "appearance_threshold": S.APPEARANCE_THRESHOLD},
+                   "motion_threshold": S.MOTION_THRESHOLD, "appearance_threshold": S.APPEARANCE_THRESHOLD,
+                   "colour_map_threshold": S.COLOUR_MAP_THRESHOLD},
         "notes": notes,
         "styles": per_style,
         "controls": controls,
@@ -144,7 +132,18 @@ def measure(frames: int = 16, size: int = 128, seeds: int = 2, world: bool = Tru
 
 
 def _pair(pairs: dict, a: str, b: str) -> dict[str, float]:
-    return pairs.get(f"{a}|{b}") or pairs[f"{b}|{a}"]
+    """Pair metrics oriented a -> b (``r2_colour_map``: map from a explaining b)."""
+    if f"{a}|{b}" in pairs:
+        return pairs[f"{a}|{b}"]
+    p = dict(pairs[f"{b}|{a}"])
+    p["r2_colour_map"], p["r2_colour_map_reverse"] = p["r2_colour_map_reverse"], p["r2_colour_map"]
+    return p
+
+
+def _differ(pairs: dict, a: str, b: str) -> bool:
+    """Appearance rules for two bank members: low |r| and no global colour map between them."""
+    p = _pair(pairs, a, b)
+    return p["r"] < S.APPEARANCE_THRESHOLD and max(p["r2_colour_map"], p["r2_colour_map_reverse"]) < S.COLOUR_MAP_THRESHOLD
 
 
 def _moves(row: dict, kinds: list[str]) -> bool:
@@ -158,7 +157,7 @@ def propose_bank(per_style: dict, pairs: dict, kinds: list[str]) -> dict:
     cands.sort(key=lambda n: max(per_style[n][f"epe_{k}"] for k in kinds))
     bank: list[str] = []
     for name in cands:
-        if all(_pair(pairs, name, m)["r"] < S.APPEARANCE_THRESHOLD for m in bank):
+        if all(_differ(pairs, name, m) for m in bank):
             bank.append(name)
     rs = [_pair(pairs, a, b)["r"] for a, b in itertools.combinations(bank, 2)]
     return {"ids": [per_style[n]["id"] for n in bank], "names": bank,
@@ -172,8 +171,9 @@ def check_bank(ids: tuple[int, ...], per_style: dict, pairs: dict, kinds: list[s
         if not _moves(per_style[n], kinds):
             return False, f"{n}: relative EPE >= {S.MOTION_THRESHOLD}"
     for a, b in itertools.combinations(names, 2):
-        if _pair(pairs, a, b)["r"] >= S.APPEARANCE_THRESHOLD:
-            return False, f"{a} vs {b}: |r| >= {S.APPEARANCE_THRESHOLD}"
+        if not _differ(pairs, a, b):
+            return False, (f"{a} vs {b}: |r| >= {S.APPEARANCE_THRESHOLD} or colour-map R2 >= "
+                           f"{S.COLOUR_MAP_THRESHOLD}")
     return True, "ok"
 
 
@@ -183,7 +183,8 @@ def to_markdown(res: dict) -> str:
     names = list(res["styles"])
     lines = [
         f"Relative EPE threshold {res['config']['motion_threshold']}, "
-        f"|r| threshold {res['config']['appearance_threshold']}; "
+        f"|r| threshold {res['config']['appearance_threshold']}, "
+        f"colour-map R2 threshold {res['config']['colour_map_threshold']}; "
         f"{res['config']['seeds']} clips per kind, {res['config']['frames']} frames of "
         f"{res['config']['size']}x{res['config']['size']}.",
         "",

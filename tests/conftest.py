@@ -32,7 +32,7 @@ def build(num_classes=14):
 '''
 
 
-def write_tiny_submission(root: Path, name: str = "tiny", **overrides) -> Path:
+def write_tiny_submission(root: Path, name: str = "tiny", num_classes: int = 14, **overrides) -> Path:
     """A complete submission folder: model.py, weights.safetensors, submission.yaml."""
     folder = root / name
     folder.mkdir(parents=True)
@@ -40,11 +40,12 @@ def write_tiny_submission(root: Path, name: str = "tiny", **overrides) -> Path:
     namespace: dict = {}
     exec(TINY_MODEL, namespace)
     torch.manual_seed(0)
-    save_file(namespace["build"]().state_dict(), str(folder / "weights.safetensors"))
+    save_file(namespace["build"](num_classes).state_dict(), str(folder / "weights.safetensors"))
     fields = {
         "name": name,
         "task": "action_recognition",
         "model": "model.py:build",
+        "model_args": f"{{num_classes: {num_classes}}}",
         "weights": f'{{path: weights.safetensors, sha256: "{sha256_file(folder / "weights.safetensors")}"}}',
         "layers": "{stem: stem, stage: stage}",
         "input": "{frames: 4, size: 32}",

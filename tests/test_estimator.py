@@ -108,7 +108,9 @@ def feed(estimator, a, b, factors, ids, batch_size, order=None):
 def assert_matches_direct(scores, units_detail, expected, tol=1e-9):
     for name in ("dynamic", "static"):
         assert scores.score[name].value == pytest.approx(expected["score"][name], abs=tol, rel=tol)
-        np.testing.assert_allclose(units_detail.__dict__[name], expected["unit"][name], rtol=tol, atol=tol)
+        np.testing.assert_allclose(
+            units_detail.__dict__[name], expected["unit"][name], rtol=tol, atol=tol
+        )
     for name in ("dynamic", "static", "residual"):
         assert scores.share[name].value == pytest.approx(expected["share"][name], abs=tol, rel=tol)
     assert scores.dims == expected["dims"]
@@ -128,12 +130,17 @@ def test_equals_the_direct_implementation_at_any_batch_size_and_order(batch_size
     a, b, factors = correlated_pairs(n_pairs=300, units=24, seed=1)
     ids = np.arange(len(factors))
     order = np.random.default_rng(batch_size or 0).permutation(len(ids))  # shuffled pairs
-    estimator = feed(StaticDynamicEstimator(bootstrap=0), a, b, factors, ids, batch_size or len(ids), order)
+    estimator = feed(
+        StaticDynamicEstimator(bootstrap=0), a, b, factors, ids, batch_size or len(ids), order
+    )
 
     expected = direct_measure(a, b, factors)
     scores = estimator.layer_scores(LAYER)
     assert_matches_direct(scores, estimator.unit_scores(LAYER), expected)
-    assert scores.pairs == {"dynamic": int((factors == 0).sum()), "static": int((factors == 1).sum())}
+    assert scores.pairs == {
+        "dynamic": int((factors == 0).sum()),
+        "static": int((factors == 1).sum()),
+    }
     # The report's unit percentages are the class counts over C, rounded to 1 decimal.
     assert scores.unit_classes == {k: round(100 * v / 24, 1) for k, v in scores.unit_counts.items()}
 
@@ -146,7 +153,9 @@ def test_max_difference_to_the_direct_implementation_is_at_rounding_level():
     scores, units = estimator.layer_scores(LAYER), estimator.unit_scores(LAYER)
     differences = [abs(scores.score[k].value - expected["score"][k]) for k in ("dynamic", "static")]
     differences += [abs(scores.share[k].value - expected["share"][k]) for k in expected["share"]]
-    differences += [np.abs(units.__dict__[k] - expected["unit"][k]).max() for k in ("dynamic", "static")]
+    differences += [
+        np.abs(units.__dict__[k] - expected["unit"][k]).max() for k in ("dynamic", "static")
+    ]
     print(f"max |estimator - direct| over scores, shares and unit scores: {max(differences):.2e}")
     assert max(differences) < 1e-12
 
@@ -167,7 +176,9 @@ def test_large_common_offset_does_not_cancel(offset):
 def test_bootstrap_intervals_equal_a_literal_resampling():
     a, b, factors = correlated_pairs(n_pairs=60, units=8, seed=4)
     ids = np.arange(100, 160)
-    estimator = feed(StaticDynamicEstimator(bootstrap=100, seed=7), a, b, factors, ids, batch_size=16)
+    estimator = feed(
+        StaticDynamicEstimator(bootstrap=100, seed=7), a, b, factors, ids, batch_size=16
+    )
     scores = estimator.layer_scores(LAYER)
     expected = direct_bootstrap(a, b, factors, ids, seed=7, replicates=100)
     got = {
@@ -177,7 +188,9 @@ def test_bootstrap_intervals_equal_a_literal_resampling():
         "dynamic_share": scores.dynamic_share,
     }
     for key, interval in got.items():
-        np.testing.assert_allclose([interval.low, interval.high], expected[key], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            [interval.low, interval.high], expected[key], rtol=1e-9, atol=1e-12
+        )
         assert interval.low <= interval.value <= interval.high
 
 
@@ -187,7 +200,9 @@ def test_bootstrap_intervals_do_not_depend_on_batching_or_order():
     results = []
     for batch_size, shuffle_seed in ((1, 0), (7, 1), (64, 2), (200, 3)):
         order = np.random.default_rng(shuffle_seed).permutation(len(ids))
-        estimator = feed(StaticDynamicEstimator(bootstrap=50), a, b, factors, ids, batch_size, order)
+        estimator = feed(
+            StaticDynamicEstimator(bootstrap=50), a, b, factors, ids, batch_size, order
+        )
         results.append(estimator.layer_scores(LAYER).to_dict())
     for other in results[1:]:
         assert_nested_close(other, results[0], tol=1e-12)
@@ -217,8 +232,12 @@ def block_pairs(n_pairs, static=0, dynamic=0, joint=0, noise=0, seed=0):
     for block, size in sizes.items():
         a_part = rng.normal(size=(n_pairs, size))
         b_part = rng.normal(size=(n_pairs, size))
-        shared_by = {"static": factors == STATIC, "dynamic": factors == DYNAMIC,
-                     "joint": np.ones(n_pairs, bool), "noise": np.zeros(n_pairs, bool)}[block]
+        shared_by = {
+            "static": factors == STATIC,
+            "dynamic": factors == DYNAMIC,
+            "joint": np.ones(n_pairs, bool),
+            "noise": np.zeros(n_pairs, bool),
+        }[block]
         b_part[shared_by] = a_part[shared_by]
         a_blocks.append(a_part)
         b_blocks.append(b_part)
@@ -227,7 +246,9 @@ def block_pairs(n_pairs, static=0, dynamic=0, joint=0, noise=0, seed=0):
 
 
 def measure(a, b, factors, batch_size=64):
-    estimator = feed(StaticDynamicEstimator(bootstrap=0), a, b, factors, np.arange(len(factors)), batch_size)
+    estimator = feed(
+        StaticDynamicEstimator(bootstrap=0), a, b, factors, np.arange(len(factors)), batch_size
+    )
     return estimator.layer_scores(LAYER), estimator.unit_scores(LAYER)
 
 
@@ -255,7 +276,7 @@ def test_unit_classes_recover_the_blocks_exactly():
     scores, units = measure(a, b, factors, batch_size=7)
     found = np.array(UNIT_CLASSES)[units.classes]
     expected = np.where(truth == "noise", "neither", truth)
-    assert (found == expected).all(), list(zip(truth, found))
+    assert (found == expected).all(), list(zip(truth, found, strict=True))
     assert scores.unit_counts == {"joint": 5, "dynamic": 9, "static": 12, "neither": 6}
     assert scores.unit_classes["static"] == round(100 * 12 / 32, 1)
 
@@ -298,7 +319,9 @@ def test_merge_of_two_halves_equals_one_pass(offset):
     merged = make().merge(part_a).merge(part_b)
 
     assert_states_close(merged, one_pass)
-    assert_nested_close(merged.layer_scores(LAYER).to_dict(), one_pass.layer_scores(LAYER).to_dict(), 1e-12)
+    assert_nested_close(
+        merged.layer_scores(LAYER).to_dict(), one_pass.layer_scores(LAYER).to_dict(), 1e-12
+    )
     # Merging leaves its argument untouched.
     assert_states_close(part_b, feed(make(), a, b, factors, ids, 32, order=second[::-1]), tol=0)
 
@@ -314,7 +337,9 @@ def test_save_load_and_continue_equals_an_uninterrupted_run(tmp_path):
     head, tail = np.arange(96), np.arange(96, 200)
 
     uninterrupted = feed(StaticDynamicEstimator(bootstrap=32, seed=5), a, b, factors, ids, 32)
-    interrupted = feed(StaticDynamicEstimator(bootstrap=32, seed=5), a, b, factors, ids, 32, order=head)
+    interrupted = feed(
+        StaticDynamicEstimator(bootstrap=32, seed=5), a, b, factors, ids, 32, order=head
+    )
     interrupted.save(tmp_path / "estimator.pt")
     resumed = StaticDynamicEstimator.load(tmp_path / "estimator.pt")
     assert (resumed.bootstrap, resumed.seed, resumed.threshold) == (32, 5, 0.5)
@@ -335,7 +360,9 @@ def test_states_without_a_reference_point_still_load():
     _recentre(raw, torch.zeros(8, dtype=torch.float64))
     del raw["shift"]
     old = StaticDynamicEstimator().load_state_dict(state)
-    assert_nested_close(old.layer_scores(LAYER).to_dict(), estimator.layer_scores(LAYER).to_dict(), 1e-9)
+    assert_nested_close(
+        old.layer_scores(LAYER).to_dict(), estimator.layer_scores(LAYER).to_dict(), 1e-9
+    )
 
 
 # --------------------------------------------------------------------------- inputs
@@ -348,7 +375,9 @@ def test_half_precision_and_tensor_labels_are_accepted():
         low = StaticDynamicEstimator(bootstrap=8)
         low.update({LAYER: a_t}, {LAYER: b_t}, torch.from_numpy(factors), torch.arange(64))
         exact = StaticDynamicEstimator(bootstrap=8)  # the same rounded values, given as float64
-        exact.update({LAYER: a_t.double()}, {LAYER: b_t.double()}, factors.tolist(), list(range(64)))
+        exact.update(
+            {LAYER: a_t.double()}, {LAYER: b_t.double()}, factors.tolist(), list(range(64))
+        )
         assert_states_close(low, exact, tol=0)
 
 
@@ -363,7 +392,12 @@ def test_cuda_features_and_labels():
         torch.arange(64, device="cuda"),
     )
     cpu = StaticDynamicEstimator(bootstrap=8)
-    cpu.update({LAYER: torch.from_numpy(a).half()}, {LAYER: torch.from_numpy(b).half()}, factors, np.arange(64))
+    cpu.update(
+        {LAYER: torch.from_numpy(a).half()},
+        {LAYER: torch.from_numpy(b).half()},
+        factors,
+        np.arange(64),
+    )
     assert_states_close(gpu, cpu, tol=0)
 
 
@@ -373,7 +407,7 @@ def test_cuda_features_and_labels():
 def test_non_finite_features_name_the_layer_and_count_and_change_nothing():
     a, b, factors = correlated_pairs(n_pairs=16, units=6, seed=40)
     estimator = feed(StaticDynamicEstimator(bootstrap=4), a, b, factors, np.arange(16), 16)
-    before = estimator.state_dict()
+    before = {key: value.clone() for key, value in estimator.layers[LAYER].items()}
     bad = a.copy()
     bad[2, 1] = np.nan
     bad[5, 0] = np.inf
@@ -388,7 +422,7 @@ def test_non_finite_features_name_the_layer_and_count_and_change_nothing():
     assert "[102, 105]" in str(error.value)  # the offending pair ids
     # The batch was rejected as a whole: the valid layer did not take it either.
     assert set(estimator.layers) == {LAYER}
-    for key, value in before["layers"][LAYER].items():
+    for key, value in before.items():
         assert torch.equal(value, estimator.layers[LAYER][key])
 
 
@@ -405,7 +439,9 @@ def test_a_factor_with_fewer_than_two_pairs_is_refused():
 def test_constant_features_are_refused():
     constant = np.full((20, 5), 0.7)
     factors = np.arange(20) % 2
-    estimator = feed(StaticDynamicEstimator(bootstrap=8), constant, constant.copy(), factors, np.arange(20), 7)
+    estimator = feed(
+        StaticDynamicEstimator(bootstrap=8), constant, constant.copy(), factors, np.arange(20), 7
+    )
     with pytest.raises(EstimatorError, match=r"'res5'.*zero total variance over all 40 clips"):
         estimator.layer_scores(LAYER)
 
@@ -424,15 +460,21 @@ def test_a_layer_that_changes_width_is_refused():
     estimator = StaticDynamicEstimator(bootstrap=0)
     estimator.update({LAYER: torch.randn(4, 8)}, {LAYER: torch.randn(4, 8)}, [0, 1, 0, 1], range(4))
     with pytest.raises(EstimatorError, match=r"'res5' gave 9 units.*earlier batches gave 8"):
-        estimator.update({LAYER: torch.randn(4, 9)}, {LAYER: torch.randn(4, 9)}, [0, 1, 0, 1], range(4, 8))
+        estimator.update(
+            {LAYER: torch.randn(4, 9)}, {LAYER: torch.randn(4, 9)}, [0, 1, 0, 1], range(4, 8)
+        )
 
 
 def test_shape_and_layer_mismatches_are_refused():
     estimator = StaticDynamicEstimator(bootstrap=0)
     with pytest.raises(EstimatorError, match="shape"):
-        estimator.update({LAYER: torch.randn(3, 8)}, {LAYER: torch.randn(4, 8)}, [0, 1, 0, 1], range(4))
+        estimator.update(
+            {LAYER: torch.randn(3, 8)}, {LAYER: torch.randn(4, 8)}, [0, 1, 0, 1], range(4)
+        )
     with pytest.raises(EstimatorError, match="same layers"):
-        estimator.update({LAYER: torch.randn(4, 8)}, {"other": torch.randn(4, 8)}, [0, 1, 0, 1], range(4))
+        estimator.update(
+            {LAYER: torch.randn(4, 8)}, {"other": torch.randn(4, 8)}, [0, 1, 0, 1], range(4)
+        )
     with pytest.raises(EstimatorError, match="no pairs were fed"):
         estimator.layer_scores("never_seen")
 

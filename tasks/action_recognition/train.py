@@ -19,7 +19,7 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
-from benchmark.manifest import load_submission
+from benchmark.manifest import MANIFEST_NAME, read_manifest
 from benchmark.submission import sha256_file
 from tasks.action_recognition.models import ARCHITECTURES
 from tasks.action_recognition.sources import WorldSource
@@ -49,7 +49,7 @@ def train(
 ) -> dict[str, float]:
     """Train ``arch`` on ``world`` with the submission's input spec; returns accuracies."""
     torch.manual_seed(seed)
-    spec = load_submission(submission).manifest.input
+    spec = read_manifest(submission / MANIFEST_NAME).input
     train_source, val_source = WorldSource(world, "train"), WorldSource(world, "val")
     clips, labels = render_split(train_source, train_clips)
     val_clips, val_labels = render_split(val_source)

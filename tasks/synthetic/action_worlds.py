@@ -1,6 +1,6 @@
 """Action-recognition worlds: one textured object moving over a textured background.
 
-- ``synthetic-appearance``: label = appearance class (shape x hue family), motion random.
+- ``synthetic-appearance``: label = appearance class (object hue x scene texture), motion random.
 - ``synthetic-motion``: label = fine-grained motion class, appearance random.
 - ``synthetic-conflict``: label = motion class; appearance tied to the label with
   probability ``correlation`` in train/val, independent of it in test.
@@ -15,15 +15,14 @@ from tasks.synthetic import rng as rngs
 from tasks.synthetic.appearance import (
     APPEARANCE_CLASSES,
     Appearance,
-    class_look,
-    sample_background,
+    class_appearance,
 )
 from tasks.synthetic.dynamics import MOTION_CLASSES, sample_trajectory
 from tasks.synthetic.scene import Scene
 from tasks.synthetic.spec import ClipSpec
 from tasks.synthetic.world import World
 
-OBJECT_RADIUS = (0.11, 0.16)  # base radius range, fraction of the frame size
+OBJECT_RADIUS = (0.12, 0.17)  # base radius range, fraction of the frame size
 
 
 class ActionWorld(World):
@@ -42,8 +41,7 @@ class ActionWorld(World):
     def appearance(self, spec: ClipSpec) -> Appearance:
         """The background and object look of ``spec`` (depends on the appearance factor only)."""
         rng = rngs.generator(spec.appearance_seed, rngs.APPEARANCE)
-        background = sample_background(rng)
-        look = class_look(rng, spec.appearance_class, OBJECT_RADIUS)
+        background, look = class_appearance(rng, spec.appearance_class, OBJECT_RADIUS)
         return Appearance(background=background, objects=(look,))
 
     def scene(self, spec: ClipSpec) -> Scene:

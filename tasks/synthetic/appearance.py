@@ -10,12 +10,17 @@ import numpy as np
 from tasks.synthetic.patterns import BACKGROUND_FAMILIES, FILL_FAMILIES, Color, Pattern
 from tasks.synthetic.shapes import SHAPES
 
-HUE_FAMILIES: tuple[str, ...] = ("red", "green", "blue")
-_HUE_CENTRES: tuple[float, ...] = (0.0, 125.0, 228.0)
-_HUE_JITTER = 22.0
-CLASS_SHAPES: tuple[str, ...] = ("disc", "square", "triangle", "cross")
+HUE_FAMILIES: tuple[str, ...] = ("red", "yellow", "green", "blue")
+_HUE_CENTRES: tuple[float, ...] = (0.0, 55.0, 125.0, 225.0)
+_HUE_JITTER = 15.0
+# Scene groups: background texture families and palette hue (degrees) of each.
+SCENE_GROUPS: dict[str, tuple[tuple[str, ...], float]] = {
+    "lines": (("stripes", "rings"), 215.0),
+    "tiles": (("checker", "dots"), 30.0),
+    "smooth": (("gradient", "blobs"), 110.0),
+}
 APPEARANCE_CLASSES: tuple[str, ...] = tuple(
-    f"{hue}-{shape}" for shape in CLASS_SHAPES for hue in HUE_FAMILIES
+    f"{hue}-on-{group}" for group in SCENE_GROUPS for hue in HUE_FAMILIES
 )
 
 
@@ -42,9 +47,9 @@ class Appearance:
 
 
 def class_parts(appearance_class: int) -> tuple[str, str]:
-    """``(shape, hue family)`` of an action-world appearance class."""
-    shape_index, hue_index = divmod(appearance_class, len(HUE_FAMILIES))
-    return CLASS_SHAPES[shape_index], HUE_FAMILIES[hue_index]
+    """``(object hue family, scene texture group)`` of an appearance class."""
+    group_index, hue_index = divmod(appearance_class, len(HUE_FAMILIES))
+    return HUE_FAMILIES[hue_index], list(SCENE_GROUPS)[group_index]
 
 
 def _hsv(h_deg: float, s: float, v: float) -> Color:
@@ -52,16 +57,20 @@ def _hsv(h_deg: float, s: float, v: float) -> Color:
     return (255.0 * r, 255.0 * g, 255.0 * b)
 
 
-def sample_background(rng: np.random.Generator) -> Pattern:
-    """A desaturated two-colour background texture of a random family."""
-    family = BACKGROUND_FAMILIES[int(rng.integers(len(BACKGROUND_FAMILIES)))]
-    hue = float(rng.uniform(0.0, 360.0))
-    hue2 = hue + float(rng.uniform(-60.0, 60.0))
+def sample_background(rng: np.random.Generator, group: str | None = None) -> Pattern:
+    """A desaturated two-colour background texture of a random family (of ``group``)."""
+    if group is None:
+        families, hue = BACKGROUND_FAMILIES, float(rng.uniform(0.0, 360.0))
+    else:
+        families, centre = SCENE_GROUPS[group]
+        hue = centre + float(rng.uniform(-30.0, 30.0))
+    family = families[int(rng.integers(len(families)))]
+    hue2 = hue + float(rng.uniform(-20.0, 20.0))
     v0 = float(rng.uniform(0.30, 0.55))
     v1 = float(rng.uniform(0.60, 0.85))
     colors = (
-        _hsv(hue, float(rng.uniform(0.05, 0.35)), v0),
-        _hsv(hue2, float(rng.uniform(0.05, 0.35)), v1),
+        _hsv(hue, float(rng.uniform(0.12, 0.4)), v0),
+        _hsv(hue2, float(rng.uniform(0.12, 0.4)), v1),
     )
     if rng.random() < 0.5:
         colors = (colors[1], colors[0])
@@ -97,7 +106,7 @@ def sample_look(
     s = float(rng.uniform(0.75, 1.0))
     v = float(rng.uniform(0.85, 1.0))
     light = _hsv(hue, s, v)
-    dark = _hsv(hue + float(rng.uniform(-8.0, 8.0)), s, v * float(rng.uniform(0.45, 0.62)))
+    dark = _hsv(hue + float(rng.uniform(-8.0, 8.0)), s, v * float(rng.uniform(0.62, 0.78)))
     family = FILL_FAMILIES[int(rng.integers(len(FILL_FAMILIES)))]
     frequency = {"stripes": rng.uniform(1.0, 1.6), "checker": rng.uniform(0.8, 1.3),
                  "dots": rng.uniform(1.0, 1.5), "split": 1.0}[family]
@@ -119,11 +128,21 @@ def camouflaged(look: ObjectLook, background: Pattern, rng: np.random.Generator)
     return replace(look, fill=background, fill_space="background", fill_offset=offset)
 
 
-def class_look(
+def class_appearance(
     rng: np.random.Generator, appearance_class: int, radius_range: tuple[float, float]
+) -> tuple[Pattern, ObjectLook]:
+    """Background and object of an appearance class (object hue family x scene texture
+    group); the object's shape, fill and size vary freely."""
+    hue_family, group = class_parts(appearance_class)
+    background = sample_background(rng, group)
+    shape = SHAPES[int(rng.integers(len(SHAPES)))]
+    return background, class_look(rng, hue_family, shape, radius_range)
+
+
+def class_look(
+    rng: np.random.Generator, hue_family: str, shape: str, radius_range: tuple[float, float]
 ) -> ObjectLook:
-    """An object look of an action-world appearance class (shape x hue family)."""
-    shape, hue_family = class_parts(appearance_class)
+    """An object look of ``shape`` whose hue is in ``hue_family``."""
     return sample_look(rng, shape, _HUE_CENTRES[HUE_FAMILIES.index(hue_family)], radius_range)
 
 
@@ -138,7 +157,9 @@ __all__ = [
     "HUE_FAMILIES",
     "ObjectLook",
     "SHAPES",
+    "SCENE_GROUPS",
     "camouflaged",
+    "class_appearance",
     "class_look",
     "class_parts",
     "random_look",

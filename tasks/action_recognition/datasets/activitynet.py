@@ -38,9 +38,7 @@ def _index_videos(video_dir: Path) -> dict[str, Path]:
     with os.scandir(video_dir) as entries:
         for entry in entries:
             stem, suffix = os.path.splitext(entry.name)
-            if suffix.lower() in VIDEO_SUFFIXES and (
-                stem not in found or suffix.lower() == ".mp4"
-            ):
+            if suffix.lower() in VIDEO_SUFFIXES and (stem not in found or suffix.lower() == ".mp4"):
                 found[stem] = Path(entry.path)
     return found
 

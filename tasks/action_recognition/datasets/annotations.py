@@ -49,7 +49,9 @@ def load_json(path: Path) -> Any:
 def expect_type(value: Any, types: type | tuple[type, ...], path: Path, where: str) -> Any:
     """``value`` if it has one of ``types``, else DataError naming file and place."""
     if isinstance(value, bool) or not isinstance(value, types):
-        names = types.__name__ if isinstance(types, type) else " or ".join(t.__name__ for t in types)
+        names = (
+            types.__name__ if isinstance(types, type) else " or ".join(t.__name__ for t in types)
+        )
         raise DataError(
             f"Annotation file {path}: {where} should be {names}, got {type(value).__name__} "
             f"{value!r:.80}."
@@ -57,9 +59,7 @@ def expect_type(value: Any, types: type | tuple[type, ...], path: Path, where: s
     return value
 
 
-def field(
-    entry: Any, name: str, types: type | tuple[type, ...], path: Path, where: str
-) -> Any:
+def field(entry: Any, name: str, types: type | tuple[type, ...], path: Path, where: str) -> Any:
     """``entry[name]`` checked against ``types``; DataError names file, entry and field."""
     if not isinstance(entry, dict):
         raise DataError(f"Annotation file {path}: {where} should be an object, got {entry!r:.80}.")
@@ -79,8 +79,7 @@ def read_csv_rows(path: Path, required: Iterable[str]) -> list[dict[str, str]]:
         missing = [name for name in required if name not in header]
         if missing:
             raise DataError(
-                f"Annotation file {path}: the CSV header {header} lacks the column(s) "
-                f"{missing}."
+                f"Annotation file {path}: the CSV header {header} lacks the column(s) {missing}."
             )
         rows = []
         for line, row in enumerate(reader, start=2):

@@ -37,6 +37,16 @@ class ClipRecord:
 class VideoClipDataset(Dataset):
     """A labelled video dataset read from its published layout under ``root``.
 
+    Args:
+        root: the dataset folder, laid out as published (see each reader's docstring).
+        split: a canonical split name or an alias (``val`` etc.); unknown: DataError.
+        num_frames: frames per clip (T).
+        sampling_rate: stride between sampled frames; None samples ``num_frames``
+            uniformly over the whole segment (see ``video.sample_indices``).
+        size: resize the short side to ``size`` and centre-crop ``size x size``;
+            None keeps the decoded size.
+        limit: keep only the first ``limit`` records, in annotation-file order.
+
     Subclasses set ``name``, ``splits`` (canonical split names) and ``split_aliases``,
     and implement :meth:`_read_annotations`.
     """

@@ -37,10 +37,13 @@ def read_vocab(path: Path) -> list[tuple[str, ...]]:
     if not vocab:
         raise annotation_error(path, "the vocabulary is empty")
     for k, entry in enumerate(vocab):
-        if not (isinstance(entry, list) and len(entry) == 4 and all(isinstance(p, str) for p in entry)):
+        if not (
+            isinstance(entry, list) and len(entry) == 4 and all(isinstance(p, str) for p in entry)
+        ):
             raise annotation_error(
-                path, f"class {k} should be 4 strings [takeoff, somersault, twist, flight], "
-                f"got {entry!r:.80}"
+                path,
+                f"class {k} should be 4 strings [takeoff, somersault, twist, flight], "
+                f"got {entry!r:.80}",
             )
     return [tuple(entry) for entry in vocab]
 

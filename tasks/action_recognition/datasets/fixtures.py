@@ -45,7 +45,9 @@ class Fixture:
 # -- video content and encoding ----------------------------------------------------------
 
 
-def synthetic_frames(num_frames: int, size: tuple[int, int] = (48, 64), seed: int = 0) -> np.ndarray:
+def synthetic_frames(
+    num_frames: int, size: tuple[int, int] = (48, 64), seed: int = 0
+) -> np.ndarray:
     """``(num_frames, H, W, 3)`` uint8 frames: a coloured square moving over a flat tinted
     background, with the frame index written into the top-left index blocks."""
     height, width = size
@@ -248,8 +250,10 @@ def write_ssv2_fixture(
     """SSv2: ``labels/{labels,train,validation}.json`` and ``<video_dir>/<id>.webm``."""
     root = Path(root)
     keys = [t.replace("[", "").replace("]", "") for t in SSV2_TEMPLATES]
-    _write_json(root / "labels" / "labels.json", {k: str(i) for k, i in zip(keys, SSV2_INDEX)})
-    class_names = [k for _, k in sorted(zip(SSV2_INDEX, keys))]
+    _write_json(
+        root / "labels" / "labels.json", {k: str(i) for k, i in zip(keys, SSV2_INDEX, strict=True)}
+    )
+    class_names = [k for _, k in sorted(zip(SSV2_INDEX, keys, strict=True))]
     ids = [str(1000 + 37 * i) for i in range(n_videos)]
     labels: dict[str, int] = {}
     splits: dict[str, list[str]] = {"train": [], "validation": []}
@@ -262,8 +266,12 @@ def write_ssv2_fixture(
         splits[split].append(vid)
         labels[vid] = SSV2_INDEX[t]
         entries[split].append(
-            {"id": vid, "label": _fill_template(template, objects), "template": template,
-             "placeholders": objects}
+            {
+                "id": vid,
+                "label": _fill_template(template, objects),
+                "template": template,
+                "placeholders": objects,
+            }
         )
     for split, items in entries.items():
         _write_json(root / "labels" / f"{split}.json", items)
@@ -349,9 +357,13 @@ def write_activitynet_fixture(
             annotations.append({"segment": [start, min(end, duration)], "label": label})
             splits[subset].append(f"{vid}_{k}")
             label_of[f"{vid}_{k}"] = label
-        database[vid] = {"subset": subset, "duration": duration, "resolution": "64x48",
-                         "url": f"https://www.youtube.com/watch?v={vid}",
-                         "annotations": annotations}
+        database[vid] = {
+            "subset": subset,
+            "duration": duration,
+            "resolution": "64x48",
+            "url": f"https://www.youtube.com/watch?v={vid}",
+            "annotations": annotations,
+        }
         name = vid if i == n_videos - 1 else f"v_{vid}"
         videos[vid] = root / "videos" / f"{name}.mp4"
     database["unlabelledTst"] = {"subset": "testing", "duration": duration, "annotations": []}
@@ -359,8 +371,10 @@ def write_activitynet_fixture(
         {"nodeId": j + 1, "nodeName": name, "parentId": 0, "parentName": "Root"}
         for j, name in enumerate(ACTIVITYNET_LABELS)
     ]
-    _write_json(root / "activity_net.v1-3.min.json",
-                {"version": "VERSION 1.3", "taxonomy": taxonomy, "database": database})
+    _write_json(
+        root / "activity_net.v1-3.min.json",
+        {"version": "VERSION 1.3", "taxonomy": taxonomy, "database": database},
+    )
     class_names = sorted(set(label_of.values()))
     labels = {clip: class_names.index(label) for clip, label in label_of.items()}
     bad = _broken_map(broken, ids)

@@ -82,9 +82,10 @@ class Kinetics400(VideoClipDataset):
                     pass
         class_names = sorted(labels)
         index = {name: i for i, name in enumerate(class_names)}
-        split_dir = first_existing(
-            [self.root / d for d in SPLIT_DIRS[self.split]], kind="dir"
-        ) or self.root / SPLIT_DIRS[self.split][0]
+        split_dir = (
+            first_existing([self.root / d for d in SPLIT_DIRS[self.split]], kind="dir")
+            or self.root / SPLIT_DIRS[self.split][0]
+        )
         label_dirs = _resolve_label_dirs(split_dir, sorted({row["label"] for row in rows}))
         records = []
         for line, row in enumerate(rows, start=2):

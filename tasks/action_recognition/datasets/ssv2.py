@@ -40,9 +40,13 @@ def read_label_map(path: Path) -> list[str]:
         try:
             index = int(value)
         except (TypeError, ValueError):
-            raise annotation_error(path, f"entry {name!r} has index {value!r}, not an integer")
+            raise annotation_error(
+                path, f"entry {name!r} has index {value!r}, not an integer"
+            ) from None
         if index in by_index:
-            raise annotation_error(path, f"index {index} is given to {by_index[index]!r} and {name!r}")
+            raise annotation_error(
+                path, f"index {index} is given to {by_index[index]!r} and {name!r}"
+            )
         by_index[index] = name
     if sorted(by_index) != list(range(len(by_index))):
         raise annotation_error(path, f"class indices are not 0..{len(by_index) - 1}")

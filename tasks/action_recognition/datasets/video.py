@@ -46,7 +46,9 @@ def _open(path: Path, clip_id: str) -> av.container.InputContainer:
     try:
         container = av.open(str(path), mode="r")
     except av.error.EOFError as err:
-        raise _fail(clip_id, path, f"the video has zero frames (end of file in the header: {err}).") from err
+        raise _fail(
+            clip_id, path, f"the video has zero frames (end of file in the header: {err})."
+        ) from err
     except av.FFmpegError as err:
         raise _fail(clip_id, path, f"the file is not a decodable video ({err}).") from err
     if not container.streams.video:
@@ -277,9 +279,7 @@ def read_clip(
 
 def _check_stack(frames: np.ndarray) -> None:
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise ValueError(
-            f"expected a (T, H, W, 3) uint8 array, got {frames.shape} {frames.dtype}"
-        )
+        raise ValueError(f"expected a (T, H, W, 3) uint8 array, got {frames.shape} {frames.dtype}")
 
 
 def resize_short_side(frames: np.ndarray, size: int) -> np.ndarray:

@@ -1,0 +1,104 @@
+"""End to end: ``benchmark run`` on the synthetic default, resume, validate, leaderboard."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+import benchmark.runner as runner_module
+from benchmark.cli import main
+from benchmark.estimator import StaticDynamicEstimator
+from benchmark.leaderboard import check_leaderboard, write_leaderboard
+from benchmark.results import read_result, result_files
+from benchmark.runner import RunOptions, run
+from benchmark.validate import validate_submission
+
+FAST = dict(pairs=24, batch_size=8, eval_clips=16, bootstrap=50, progress=False)
+
+
+def test_run_writes_a_valid_result(tiny_submission, capsys):
+    code = main(["run", str(tiny_submission), "--pairs", "24", "--batch-size", "8",
+                 "--eval-clips", "16", "--bootstrap", "50", "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "dynamic share [95% CI]" in out and "top1" in out
+    [path] = result_files(tiny_submission)
+    result = read_result(path)
+    assert result.provenance == "verified"
+    assert [layer.name for layer in result.layers] == ["stem", "stage"]
+    last = result.last_layer
+    assert last.pairs["dynamic"] + last.pairs["static"] == 24
+    assert 0.0 <= last.dynamic_share.low <= last.dynamic_share.value <= last.dynamic_share.high <= 1.0
+    assert sum(last.dims.values()) == last.units
+    assert {"top1", "top1_shuffled", "top1_reversed", "top1_repeated"} <= set(result.metrics)
+    assert len(result.dataset.fingerprint) == 64
+    assert validate_submission(tiny_submission) == []
+
+
+def test_an_interrupted_run_resumes_to_the_same_result(tiny_submission, tmp_path, monkeypatch):
+    reference, _ = run(tiny_submission, RunOptions(output=tmp_path / "full", **FAST))
+
+    calls = {"n": 0}
+    original = StaticDynamicEstimator.update
+
+    def flaky(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(StaticDynamicEstimator, "update", flaky)
+    options = RunOptions(output=tmp_path / "resumed", checkpoint_every=1, **FAST)
+    with pytest.raises(KeyboardInterrupt):
+        run(tiny_submission, options)
+    checkpoint = next((tmp_path / "resumed" / ".partial").iterdir())
+    assert checkpoint.is_file()  # the first batch survived the interruption
+
+    monkeypatch.setattr(StaticDynamicEstimator, "update", original)
+    options.resume = True
+    resumed, _ = run(tiny_submission, options)
+    assert not checkpoint.exists()
+    for mine, theirs in zip(resumed.layers, reference.layers, strict=True):
+        assert mine.model_dump() == theirs.model_dump()
+    assert resumed.metrics == reference.metrics
+
+
+def test_resume_refuses_a_checkpoint_from_other_options(tiny_submission, tmp_path, monkeypatch):
+    monkeypatch.setattr(StaticDynamicEstimator, "update", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        run(tiny_submission, RunOptions(output=tmp_path, checkpoint_every=1, **FAST))
+    monkeypatch.undo()
+    other = dict(FAST, pairs=32)
+    with pytest.raises(runner_module.BenchmarkError, match="different options"):
+        run(tiny_submission, RunOptions(output=tmp_path, resume=True, **other))
+
+
+def test_validate_flags_a_tampered_result(tiny_submission):
+    run(tiny_submission, RunOptions(**FAST))
+    [path] = result_files(tiny_submission)
+    data = json.loads(path.read_text())
+    data["weights_sha256"] = "0" * 64
+    path.write_text(json.dumps(data))
+    [problem] = validate_submission(tiny_submission)
+    assert str(path) in problem and "weights_sha256" in problem
+    data["layers"][0]["percent"] = "lots"
+    path.write_text(json.dumps(data))
+    [problem] = validate_submission(tiny_submission)
+    assert "layers.0.percent" in problem
+
+
+def test_leaderboard_check_detects_stale_files(tiny_submission, tmp_path):
+    submissions = tiny_submission.parent
+    run(tiny_submission, RunOptions(**FAST))
+    board = tmp_path / "leaderboard.md"
+    write_leaderboard(submissions, board)
+    assert check_leaderboard(submissions, board) is None
+    assert "[tiny]" in board.read_text()
+    shutil.copytree(tiny_submission, submissions / "tiny2")
+    (submissions / "tiny2" / "submission.yaml").write_text(
+        (submissions / "tiny2" / "submission.yaml").read_text().replace("name: tiny", "name: tiny2"))
+    for path in result_files(submissions / "tiny2"):
+        path.write_text(path.read_text().replace('"submission": "tiny"', '"submission": "tiny2"'))
+    assert "stale" in check_leaderboard(submissions, board)
