@@ -2,6 +2,11 @@
 
 Validating a manifest never imports submission code.  Every error names the file and the
 field and says what to fix.
+
+Two kinds of manifest share the file name: a runnable one (:class:`Manifest`: model code,
+pinned weights, probed layers) and a *reported* one (:class:`ReportedManifest`, marked
+``provenance: reported``): published figures with their citation, no code and no weights,
+never run by the harness.
 """
 
 from __future__ import annotations
@@ -118,16 +123,47 @@ class Manifest(_Strict):
         return self.model.split(":", 1)[1]
 
 
+class ReportedManifest(_Strict):
+    """Figures published elsewhere (``provenance: reported``): a citation, no model, never run.
+
+    Its result files carry ``provenance: "reported"`` and may hold only what the source
+    published (e.g. per-layer ``percent`` without intervals).
+    """
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    task: str
+    provenance: Literal["reported"]
+    citation: str = Field(min_length=1)
+    paper: str | None = None
+    datasets: list[str] = Field(min_length=1)
+    description: str | None = None
+    license: str | None = None
+
+
 class Submission:
     """A submission folder and its validated manifest (no code imported)."""
 
-    def __init__(self, folder: Path, manifest: Manifest):
+    def __init__(self, folder: Path, manifest: Manifest | ReportedManifest):
         self.folder = folder
         self.manifest = manifest
 
     @property
     def name(self) -> str:
         return self.manifest.name
+
+    @property
+    def reported(self) -> bool:
+        """True for published figures (``provenance: reported``): nothing to run."""
+        return isinstance(self.manifest, ReportedManifest)
+
+    def require_runnable(self) -> None:
+        """Raise a clear error for a reported submission, which ``benchmark run`` must refuse."""
+        if self.reported:
+            raise ManifestError(
+                f"{self.folder / MANIFEST_NAME}: field 'provenance': this submission is "
+                "'reported' (figures published elsewhere, with a citation); it has no model "
+                "to run. Use `python -m benchmark validate` to check its result files."
+            )
 
     @property
     def results_dir(self) -> Path:
@@ -158,8 +194,11 @@ def _format_validation_error(file: Path, error: ValidationError) -> str:
     return f"{file}: invalid submission manifest. " + "; ".join(lines) + "."
 
 
-def read_manifest(file: str | Path) -> Manifest:
-    """Parse and schema-validate a manifest file (referenced files are not checked)."""
+def read_manifest(file: str | Path) -> Manifest | ReportedManifest:
+    """Parse and schema-validate a manifest file (referenced files are not checked).
+
+    A manifest with ``provenance: reported`` is read as a :class:`ReportedManifest`.
+    """
     file = Path(file)
     if not file.is_file():
         raise ManifestError(
@@ -174,8 +213,9 @@ def read_manifest(file: str | Path) -> Manifest:
         raise ManifestError(f"{file}: not valid YAML{where}: {error}.") from None
     if not isinstance(raw, dict):
         raise ManifestError(f"{file}: expected a mapping of fields at the top level.")
+    schema = ReportedManifest if raw.get("provenance") == "reported" else Manifest
     try:
-        return Manifest.model_validate(raw)
+        return schema.model_validate(raw)
     except ValidationError as error:
         raise ManifestError(_format_validation_error(file, error)) from None
 
@@ -188,6 +228,18 @@ def load_submission(folder: str | Path) -> Submission:
         raise ManifestError(f"{folder}: not a submission folder (no such directory).")
     manifest = read_manifest(file)
     submission = Submission(folder, manifest)
+    if not submission.reported:
+        _check_files(submission, file)
+    if manifest.name != folder.resolve().name:
+        raise ManifestError(
+            f"{file}: field 'name': {manifest.name!r} must equal the folder name "
+            f"{folder.resolve().name!r}."
+        )
+    return submission
+
+
+def _check_files(submission: Submission, file: Path) -> None:
+    manifest = submission.manifest
     model_path = submission.inside(manifest.model_file, "model")
     if not model_path.is_file():
         raise ManifestError(f"{file}: field 'model': file {manifest.model_file!r} does not exist.")
@@ -197,12 +249,6 @@ def load_submission(folder: str | Path) -> Submission:
             raise ManifestError(
                 f"{file}: field 'weights.path': file {manifest.weights.path!r} does not exist."
             )
-    if manifest.name != folder.resolve().name:
-        raise ManifestError(
-            f"{file}: field 'name': {manifest.name!r} must equal the folder name "
-            f"{folder.resolve().name!r}."
-        )
-    return submission
 
 
 def discover_submissions(root: str | Path = "submissions") -> list[Path]:

@@ -1,6 +1,9 @@
 """Result files: one JSON per (submission, dataset, pair protocol), validated on read.
 
 Written atomically (temporary file + rename).  A missing metric is absent, never zero.
+``provenance`` is ``verified`` (computed by this harness), ``template`` (computed, random
+weights) or ``reported`` (published elsewhere, with ``citation``; typically only per-layer
+``percent`` and no intervals).
 """
 
 from __future__ import annotations
@@ -75,9 +78,13 @@ class Result(_Schema):
     pair_protocol: str
     seeds: dict[str, int] = Field(default_factory=dict)
     pairs: dict[str, int] = Field(default_factory=dict)
-    layers: list[LayerResult]
+    layers: list[LayerResult] = Field(min_length=1)
     metrics: dict[str, float] = Field(default_factory=dict)
     main_metric: str | None = None
+    # How many clips the task metrics were computed on (after skipped clips).  Optional; when
+    # present the leaderboard ranks accuracy with a 95 % Wilson interval, otherwise only
+    # exactly equal values tie.
+    eval_clips: int | None = Field(default=None, ge=0)
     parameters: int | None = None
     input: dict | None = None
     weights_sha256: str | None = None

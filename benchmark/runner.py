@@ -19,7 +19,7 @@ from benchmark.clips import PairDataset, iterate_pairs
 from benchmark.errors import BenchmarkError
 from benchmark.estimator import StaticDynamicEstimator, save_atomic
 from benchmark.manifest import Submission, load_submission
-from benchmark.pairs import get_protocol, plan_pairs
+from benchmark.pairs import plan_pairs
 from benchmark.probe import LayerProbe
 from benchmark.results import (
     DatasetInfo,
@@ -67,15 +67,12 @@ def _checkpoint_key(submission: Submission, dataset: str, protocol: str, options
     }
 
 
-def _default_protocol(dataset: str) -> str:
-    return "true" if dataset.startswith("synthetic-") else "stylize"
-
-
 def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result, Path]:
     """Measure one submission; returns the result and the path it was written to."""
     options = options or RunOptions()
     started = time.perf_counter()
     submission = load_submission(folder)
+    submission.require_runnable()  # reported figures have no model to run
     manifest = submission.manifest
     task = get_task(manifest.task)
     dataset = options.dataset or manifest.datasets[0]
@@ -84,8 +81,8 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result, 
             f"Dataset {dataset!r} is not known to task {manifest.task!r}. "
             f"Known datasets: {', '.join(task.dataset_names())}."
         )
-    protocol_text = options.pair_protocol or _default_protocol(dataset)
-    protocol = get_protocol(protocol_text)
+    protocol_text = options.pair_protocol or task.default_protocol(dataset)
+    protocol = task.pair_protocol(protocol_text)
     device = options.device
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise BenchmarkError("--device cuda was requested but no CUDA device is available.")
@@ -171,7 +168,7 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result, 
         ),
         pair_protocol=protocol_text,
         seeds={"run": options.seed, "bootstrap": options.seed},
-        pairs={"planned": len(plan), **estimator.pairs(next(iter(layers))), "skipped": len(plan) - int(sum(estimator.pairs(next(iter(layers))).values()))},
+        pairs=_pair_counts(estimator, next(iter(layers)), len(plan)),
         layers=[
             LayerResult(name=name, module=layers[name].module, **_plain(scores[name].to_dict()))
             for name in layers
@@ -188,6 +185,11 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result, 
     path = write_result(result, out_dir)
     checkpoint.unlink(missing_ok=True)
     return result, path
+
+
+def _pair_counts(estimator: StaticDynamicEstimator, layer: str, planned: int) -> dict[str, int]:
+    counts = estimator.pairs(layer)
+    return {"planned": planned, **counts, "skipped": planned - sum(counts.values())}
 
 
 def _to(x, device):

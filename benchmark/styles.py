@@ -389,7 +389,7 @@ NUM_STYLES: int = len(_FAMILIES)
 #: relative flow EPE < MOTION_THRESHOLD on both test-video kinds and every pair of
 #: members has mean |Pearson r| < APPEARANCE_THRESHOLD and colour-map R^2 (both
 #: directions) < COLOUR_MAP_THRESHOLD. All torch-native.
-DEFAULT_STYLES: tuple[int, ...] = (0, 1, 2, 3)
+DEFAULT_STYLES: tuple[int, ...] = (0, 1, 2, 3, 5, 6)
 
 
 def style_names() -> list[str]:
@@ -453,11 +453,15 @@ def _as_frames(clip: torch.Tensor | np.ndarray) -> np.ndarray:
     return arr
 
 
+def _gray(arr: np.ndarray) -> np.ndarray:
+    """(T, 3, H, W) -> (T, H, W) Rec. 601 luminance, same float dtype."""
+    return _LUMA[0] * arr[:, 0] + _LUMA[1] * arr[:, 1] + _LUMA[2] * arr[:, 2]
+
+
 def to_gray_uint8(clip: torch.Tensor | np.ndarray) -> np.ndarray:
     """(T, 3, H, W) in [0, 1] -> (T, H, W) uint8 luminance, contrast-stretched per clip
     (1st-99th percentile) so that a low-contrast style is not penalised for its range."""
-    arr = _as_frames(clip)
-    gray = np.tensordot(np.asarray(_LUMA, np.float32), arr, axes=([0], [1]))
+    gray = _gray(_as_frames(clip))
     lo, hi = np.percentile(gray, [1, 99])
     gray = (gray - lo) / max(hi - lo, 1e-6)
     return (np.clip(gray, 0, 1) * 255).round().astype(np.uint8)
@@ -474,14 +478,25 @@ def farneback_flows(gray: np.ndarray) -> np.ndarray:
     return np.stack(flows)
 
 
-def motion_preservation(clip: torch.Tensor | np.ndarray, styled: torch.Tensor | np.ndarray, margin: int = 8) -> float:
+def motion_preservation(
+    clip: torch.Tensor | np.ndarray | None,
+    styled: torch.Tensor | np.ndarray,
+    margin: int = 8,
+    reference_flows: np.ndarray | None = None,
+) -> float:
     """Relative flow endpoint error of ``styled`` against ``clip`` (both (T, 3, H, W)):
 
         mean_{t,x} || flow_styled - flow_clip ||  /  mean_{t,x} || flow_clip ||
 
     with Farneback flow on the luminance, ``margin`` border pixels ignored. 0 = same
-    motion; 1 = as wrong as predicting no motion at all. Lower is better."""
-    f0 = farneback_flows(to_gray_uint8(clip))
+    motion; 1 = as wrong as predicting no motion at all. Lower is better.
+    ``reference_flows`` (``farneback_flows(to_gray_uint8(clip))``) may be passed instead of
+    ``clip`` to reuse them across styles."""
+    if reference_flows is None:
+        if clip is None:
+            raise ValueError("give the original clip or its reference_flows")
+        reference_flows = farneback_flows(to_gray_uint8(clip))
+    f0 = reference_flows
     f1 = farneback_flows(to_gray_uint8(styled))
     if margin > 0:
         f0 = f0[:, margin:-margin, margin:-margin]
@@ -515,15 +530,18 @@ def colour_map_r2(source: torch.Tensor | np.ndarray, target: torch.Tensor | np.n
     or non-invertible mapping scores lower. A stricter appearance check than |r|."""
     a = _as_frames(source).astype(np.float64)
     b = _as_frames(target).astype(np.float64)
-    scores = []
-    for x, y in zip(a, b, strict=True):
-        design = np.concatenate([x.reshape(3, -1).T, np.ones((x[0].size, 1))], axis=1)
-        yy = y.reshape(3, -1).T
-        coef, *_ = np.linalg.lstsq(design, yy, rcond=None)
-        resid = ((yy - design @ coef) ** 2).sum()
-        total = ((yy - yy.mean(0)) ** 2).sum()
-        scores.append(1.0 - resid / total if total > 0 else 1.0)
-    return float(np.mean(scores))
+    t, _, h, w = a.shape
+    x = a.reshape(t, 3, h * w).transpose(0, 2, 1)
+    y = b.reshape(t, 3, h * w).transpose(0, 2, 1)
+    x = x - x.mean(1, keepdims=True)  # centring absorbs the affine offset
+    y = y - y.mean(1, keepdims=True)
+    xtx = x.transpose(0, 2, 1) @ x + 1e-9 * np.eye(3)
+    xty = x.transpose(0, 2, 1) @ y
+    coef = np.linalg.solve(xtx, xty)
+    explained = np.einsum("tij,tij->t", xty, coef)  # = ||x coef||^2 for least squares
+    total = (y**2).sum((1, 2))
+    r2 = np.where(total > 0, explained / np.maximum(total, 1e-12), 1.0)
+    return float(np.clip(r2, 0.0, 1.0).mean())
 
 
 def ssim(clip_a: torch.Tensor | np.ndarray, clip_b: torch.Tensor | np.ndarray, sigma: float = 1.5) -> float:
@@ -532,7 +550,7 @@ def ssim(clip_a: torch.Tensor | np.ndarray, clip_b: torch.Tensor | np.ndarray, s
     import cv2
 
     def gray(c: torch.Tensor | np.ndarray) -> np.ndarray:
-        return np.tensordot(np.asarray(_LUMA, np.float64), _as_frames(c).astype(np.float64), axes=([0], [1]))
+        return _gray(_as_frames(c).astype(np.float64))
 
     def smooth(img: np.ndarray) -> np.ndarray:
         return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)

@@ -39,6 +39,10 @@ class TaskAdapter(Protocol):
 
     def dataset_names(self) -> list[str]: ...
 
+    def default_protocol(self, dataset: str) -> str: ...
+
+    def pair_protocol(self, text: str): ...  # PairSpec -> PairClips callable
+
     def open_source(
         self, dataset: str, split: str, data_root: Path | None, spec: InputSpec
     ) -> ClipSource: ...
@@ -54,6 +58,8 @@ class TaskAdapter(Protocol):
 
 TASKS: Registry[type] = Registry("task")
 TASKS.register("action_recognition", "tasks.action_recognition.adapter:ActionRecognitionTask")
+TASKS.register("avos", "tasks.avos.adapter:AvosTask")
+TASKS.register("vis", "tasks.vis.adapter:VisTask")
 
 
 def get_task(name: str) -> TaskAdapter:

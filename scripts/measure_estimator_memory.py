@@ -10,6 +10,7 @@ the fly, both factors mixed) into a fresh estimator each, and prints per N:
 - the throughput.
 
     python scripts/measure_estimator_memory.py [--units 2048] [--batch 64] [--bootstrap 200]
+        [--pairs 1000 10000 100000] [--threads N]
 """
 
 from __future__ import annotations
@@ -63,7 +64,15 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--bootstrap", type=int, default=200)
     parser.add_argument("--pairs", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads (1 is steadier on a busy machine)",
+    )
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     generator = torch.Generator().manual_seed(0)
     run(4 * args.batch, args.units, args.batch, args.bootstrap, generator)  # warm-up

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from benchmark.clips import ClipDataset, iterate_clips
 from benchmark.manifest import InputSpec
+from benchmark.pairs import get_protocol
 from tasks.action_recognition import sources
 from tasks.action_recognition.metrics import PERTURBATIONS, AccuracyMeter, relative_drop
 from tasks.action_recognition.transforms import model_input, to_device
@@ -26,6 +27,13 @@ class ActionRecognitionTask:
 
     def dataset_names(self) -> list[str]:
         return sources.SOURCES.names()
+
+    def default_protocol(self, dataset: str) -> str:
+        """Ground-truth pairs on synthetic worlds, stylised/shuffled pairs on real video."""
+        return "true" if dataset in sources.SYNTHETIC_WORLDS else "stylize"
+
+    def pair_protocol(self, text: str):
+        return get_protocol(text)
 
     def open_source(self, dataset: str, split: str | None, data_root: Path | None, spec: InputSpec, limit=None):
         return sources.open_source(dataset, split, data_root, spec, limit=limit)

@@ -104,8 +104,10 @@ class ConflictWorld(MotionWorld):
 
     def __init__(self, *, correlation: float = 0.9, **options: int) -> None:
         super().__init__(**options)
-        if isinstance(correlation, bool) or not isinstance(correlation, (int, float)) or not (
-            0.0 <= float(correlation) <= 1.0
+        if (
+            isinstance(correlation, bool)
+            or not isinstance(correlation, (int, float))
+            or not (0.0 <= float(correlation) <= 1.0)
         ):
             raise DataError(f"{self.name}: correlation must be in [0, 1], got {correlation!r}")
         self.correlation = float(correlation)

@@ -85,7 +85,10 @@ def sample_background(rng: np.random.Generator, group: str | None = None) -> Pat
     waves = tuple(
         (float(k * np.cos(a)), float(k * np.sin(a)), float(p))
         for k, a, p in zip(
-            rng.uniform(5.0, 12.0, 3), rng.uniform(0.0, 2 * np.pi, 3), rng.uniform(0.0, 2 * np.pi, 3)
+            rng.uniform(5.0, 12.0, 3),
+            rng.uniform(0.0, 2 * np.pi, 3),
+            rng.uniform(0.0, 2 * np.pi, 3),
+            strict=True,
         )
     )
     return Pattern(
@@ -108,8 +111,12 @@ def sample_look(
     light = _hsv(hue, s, v)
     dark = _hsv(hue + float(rng.uniform(-8.0, 8.0)), s, v * float(rng.uniform(0.62, 0.78)))
     family = FILL_FAMILIES[int(rng.integers(len(FILL_FAMILIES)))]
-    frequency = {"stripes": rng.uniform(1.0, 1.6), "checker": rng.uniform(0.8, 1.3),
-                 "dots": rng.uniform(1.0, 1.5), "split": 1.0}[family]
+    frequency = {
+        "stripes": rng.uniform(1.0, 1.6),
+        "checker": rng.uniform(0.8, 1.3),
+        "dots": rng.uniform(1.0, 1.5),
+        "split": 1.0,
+    }[family]
     fill = Pattern(
         family=family,
         frequency=float(frequency),
@@ -146,7 +153,9 @@ def class_look(
     return sample_look(rng, shape, _HUE_CENTRES[HUE_FAMILIES.index(hue_family)], radius_range)
 
 
-def random_look(rng: np.random.Generator, shape: str, radius_range: tuple[float, float]) -> ObjectLook:
+def random_look(
+    rng: np.random.Generator, shape: str, radius_range: tuple[float, float]
+) -> ObjectLook:
     """An object look of ``shape`` with any saturated hue."""
     return sample_look(rng, shape, float(rng.uniform(0.0, 360.0)), radius_range)
 

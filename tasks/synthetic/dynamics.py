@@ -47,8 +47,12 @@ class Trajectory:
             return NotImplemented
         return all(
             np.array_equal(a, b)
-            for a, b in ((self.x, other.x), (self.y, other.y), (self.angle, other.angle),
-                         (self.scale, other.scale))
+            for a, b in (
+                (self.x, other.x),
+                (self.y, other.y),
+                (self.angle, other.angle),
+                (self.scale, other.scale),
+            )
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -139,6 +143,8 @@ def reflect_into(traj: Trajectory, margin: float) -> Trajectory:
 def static_trajectory(x: float, y: float, angle: float, scale: float, frames: int) -> Trajectory:
     """An object that does not move."""
     return Trajectory(
-        x=np.full(frames, x), y=np.full(frames, y), angle=np.full(frames, angle),
+        x=np.full(frames, x),
+        y=np.full(frames, y),
+        angle=np.full(frames, angle),
         scale=np.full(frames, scale),
     )

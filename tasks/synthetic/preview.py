@@ -15,7 +15,14 @@ from tasks.synthetic.registry import WORLDS, get_world
 
 _LABEL_WIDTH = 120
 _MASK_COLORS = np.array(
-    [(255, 255, 255), (255, 64, 64), (64, 200, 255), (255, 220, 0), (120, 255, 120), (255, 120, 255)],
+    [
+        (255, 255, 255),
+        (255, 64, 64),
+        (64, 200, 255),
+        (255, 220, 0),
+        (120, 255, 120),
+        (255, 120, 255),
+    ],
     dtype=np.float32,
 )
 
@@ -83,19 +90,27 @@ def animated_grid(clips: list[np.ndarray], columns: int = 4, scale: int = 2) -> 
 def write_previews(
     out_dir: Path, worlds: list[str] | None = None, clips_per_world: int = 8, seed: int = 0
 ) -> list[Path]:
-    """Write ``<world>.gif`` (animated sample clips) and ``<world>.png`` (contact sheet)
-    for each world into ``out_dir``; returns the written paths."""
+    """Write ``<world>.gif`` (animated sample clips) and ``<world>.png`` (contact sheet:
+    rows = clips, columns = frames; AVOS/VIS add mask rows) for each world (default: all,
+    plus the camouflaged AVOS variant) into ``out_dir``; returns the written paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    variants: list[tuple[str, str, dict]] = []
     for name in worlds or WORLDS.names():
-        world = get_world(name, train=0, val=0, test=max(clips_per_world, 1) * 4)
+        variants.append((name, name, {}))
+        if name == "synthetic-avos":
+            variants.append((f"{name}-camouflage", name, {"camouflage": True}))
+    for label, name, options in variants:
+        world = get_world(name, train=0, val=0, test=max(clips_per_world, 1) * 4, **options)
         rows = _sample_rows(world, clips_per_world, seed)
-        sheet_path = out_dir / f"{name}.png"
+        sheet_path = out_dir / f"{label}.png"
         contact_sheet(rows).save(sheet_path, optimize=True)
-        clip_rows = [frames for caption, frames in rows if caption not in ("instances", "moving mask")]
+        clip_rows = [
+            frames for caption, frames in rows if caption not in ("instances", "moving mask")
+        ]
         images = animated_grid(clip_rows)
-        gif_path = out_dir / f"{name}.gif"
+        gif_path = out_dir / f"{label}.gif"
         images[0].save(gif_path, save_all=True, append_images=images[1:], duration=120, loop=0)
         written += [gif_path, sheet_path]
     return written

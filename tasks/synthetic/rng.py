@@ -33,7 +33,6 @@ def draw_seed(rng: np.random.Generator) -> int:
     return int(rng.integers(0, 2**63 - 1, dtype=np.int64))
 
 
-
 def stable_tag(text: str) -> int:
     """A process-independent 64-bit integer for ``text`` (sha256, never ``hash()``)."""
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")

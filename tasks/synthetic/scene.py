@@ -29,7 +29,7 @@ def render_layers(scene: Scene) -> tuple[np.ndarray, list[Layer]]:
     background = background_image(scene.appearance.background, scene.size)
     layers = [
         object_layer(look, traj, scene.size, scene.wrap)
-        for look, traj in zip(scene.appearance.objects, scene.trajectories)
+        for look, traj in zip(scene.appearance.objects, scene.trajectories, strict=True)
     ]
     return background, layers
 
