@@ -232,7 +232,7 @@ def render(submissions: Path, root: Path | None = None) -> str:
         parts.append(f"## {task} · {dataset}\n")
         parts.append(f"Ranked by {metric}:\n")
         parts.append(_metric_table(rows, metric, root) + "\n")
-        parts.append(f"Ranked by dynamic share (last probed layer):\n")
+        parts.append("Ranked by dynamic share (last probed layer):\n")
         parts.append(_share_table(rows, metric, root) + "\n")
         citations = _citations(rows)
         if citations:
@@ -260,7 +260,7 @@ def write_plots(submissions: Path, root: Path) -> list[Path]:
 def write_leaderboard(submissions: Path, output: Path, plots: bool = True) -> Path:
     """Write ``output`` (and, with ``plots``, the plots it links to); returns ``output``."""
     output = Path(output)
-    output.write_text(render(Path(submissions), output.parent))
+    output.write_text(render(Path(submissions), output.parent), encoding="utf-8")
     if plots:
         write_plots(Path(submissions), output.parent)
     return output
@@ -272,7 +272,7 @@ def check_leaderboard(submissions: Path, output: Path) -> str | None:
     Only the markdown is compared (PNG bytes may differ across platforms)."""
     output = Path(output)
     expected = render(Path(submissions), output.parent)
-    actual = output.read_text() if output.is_file() else ""
+    actual = output.read_text(encoding="utf-8") if output.is_file() else ""
     if actual == expected:
         return None
     diff = "".join(difflib.unified_diff(

@@ -21,16 +21,18 @@ def temporal_indices(available: int, wanted: int) -> np.ndarray:
 def clips_to_tensor(clips: list[np.ndarray], spec: InputSpec) -> torch.Tensor:
     """Stack clips into a normalised float tensor (B, 3, T, S, S): temporal sampling to
     ``spec.frames``, resize to ``spec.size`` (square), per-channel mean/std."""
-    sampled = [clip[temporal_indices(clip.shape[0], spec.frames)] for clip in clips]
-    x = torch.from_numpy(np.stack(sampled)).float().div_(255.0)  # (B, T, H, W, 3)
-    b, t, h, w, _ = x.shape
-    x = x.permute(0, 1, 4, 2, 3).reshape(b * t, 3, h, w)
+    sampled = np.stack([clip[temporal_indices(clip.shape[0], spec.frames)] for clip in clips])
+    b, t, h, w, _ = sampled.shape
+    x = torch.from_numpy(sampled).permute(0, 4, 1, 2, 3).float()  # (B, 3, T, H, W)
     if (h, w) != (spec.size, spec.size):
-        x = F.interpolate(x, size=(spec.size, spec.size), mode="bilinear", align_corners=False, antialias=True)
-    mean = torch.tensor(spec.mean).view(1, 3, 1, 1)
-    std = torch.tensor(spec.std).view(1, 3, 1, 1)
-    x = (x - mean) / std
-    return x.reshape(b, t, 3, spec.size, spec.size).permute(0, 2, 1, 3, 4).contiguous()
+        frames = x.transpose(1, 2).reshape(b * t, 3, h, w)
+        frames = F.interpolate(frames, size=(spec.size, spec.size), mode="bilinear",
+                               align_corners=False, antialias=True)
+        x = frames.reshape(b, t, 3, spec.size, spec.size).transpose(1, 2)
+    # (x / 255 - mean) / std in one multiply-add
+    scale = torch.tensor([1.0 / (255.0 * s) for s in spec.std]).view(1, 3, 1, 1, 1)
+    shift = torch.tensor([-m / s for m, s in zip(spec.mean, spec.std, strict=True)]).view(1, 3, 1, 1, 1)
+    return torch.addcmul(shift, x, scale).contiguous()
 
 
 def split_pathways(
@@ -40,6 +42,8 @@ def split_pathways(
     for every clip with a shuffle seed (METHOD.md §1, static pairs)."""
     strides = spec.pathways or [1]
     pathways = [x[:, :, ::stride] for stride in strides]
+    if any(seed is not None for seed in shuffle_seeds):  # views share storage: copy first
+        pathways = [pathway.clone() for pathway in pathways]
     for row, seed in enumerate(shuffle_seeds):
         if seed is None:
             continue

@@ -1,0 +1,157 @@
+"""Leaderboard plots (matplotlib, Agg, no pyplot state), byte-stable for the same inputs.
+
+- :func:`plot_result`: per layer, the static / dynamic / residual percentages as stacked
+  bars with the dynamic share and its 95 % interval on a second axis, and the unit classes
+  (joint / dynamic / static / neither) as stacked bars.
+- :func:`plot_summary`: per task, main metric against dynamic share, both with intervals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # noqa: E402
+
+from benchmark.ranking import dynamic_share, metric_estimate  # noqa: E402
+from benchmark.results import Result  # noqa: E402
+
+FACTOR_COLOURS = {"static": "#4c72b0", "dynamic": "#dd8452", "residual": "#d0d0d0"}
+UNIT_COLOURS = {"joint": "#8172b3", "dynamic": "#dd8452", "static": "#4c72b0", "neither": "#d0d0d0"}
+DATASET_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+PROVENANCE_FILL = {"verified": True, "template": False, "reported": False}
+# Fixed metadata and style so PNG bytes depend on the data only.
+PNG_METADATA = {"Software": None}
+DPI = 100
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format="png", dpi=DPI, metadata=PNG_METADATA)
+    return path
+
+
+def _bar_labels(axis, labels: list[str]) -> None:
+    axis.set_xticks(range(len(labels)))
+    axis.set_xticklabels(labels, rotation=30 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center")
+
+
+def _factor_panel(axis, result: Result) -> None:
+    names = [layer.name for layer in result.layers]
+    xs = range(len(names))
+    bottom = [0.0] * len(names)
+    for factor, colour in FACTOR_COLOURS.items():
+        values = [layer.percent.get(factor, 0.0) for layer in result.layers]
+        axis.bar(xs, values, bottom=bottom, color=colour, width=0.7, label=f"{factor} %")
+        bottom = [b + v for b, v in zip(bottom, values)]
+    axis.set_ylim(0, 100)
+    axis.set_ylabel("units (%)")
+    axis.set_title("factors per layer")
+    _bar_labels(axis, names)
+
+    shares = [dynamic_share(layer) for layer in result.layers]
+    twin = axis.twinx()
+    twin.set_ylim(0, 1)
+    twin.set_ylabel("dynamic share")
+    twin.axhline(0.5, color="#555555", linestyle=":", linewidth=1)
+    points = [(x, s) for x, s in zip(xs, shares) if s is not None]
+    if points:
+        px = [x for x, _ in points]
+        py = [s.value for _, s in points]
+        low = [s.value - s.interval[0] for _, s in points]
+        high = [s.interval[1] - s.value for _, s in points]
+        approximate = any(s.approximate for _, s in points)
+        twin.errorbar(px, py, yerr=[low, high], color="black", marker="o", markersize=4,
+                      capsize=4, linewidth=1.2,
+                      label="dynamic share ≈ (from %)" if approximate else "dynamic share, 95 % CI")
+    handles, labels = axis.get_legend_handles_labels()
+    twin_handles, twin_labels = twin.get_legend_handles_labels()
+    axis.legend(handles + twin_handles, labels + twin_labels, loc="upper left", fontsize=8,
+                framealpha=0.9)
+
+
+def _units_panel(axis, result: Result) -> None:
+    names = [layer.name for layer in result.layers]
+    axis.set_title("unit classes per layer")
+    if not any(layer.unit_classes for layer in result.layers):
+        axis.set_axis_off()
+        axis.text(0.5, 0.5, "unit classes not reported", ha="center", va="center",
+                  transform=axis.transAxes, color="#555555")
+        return
+    xs = range(len(names))
+    bottom = [0.0] * len(names)
+    for kind, colour in UNIT_COLOURS.items():
+        values = [(layer.unit_classes or {}).get(kind, 0.0) for layer in result.layers]
+        axis.bar(xs, values, bottom=bottom, color=colour, width=0.7, label=kind)
+        bottom = [b + v for b, v in zip(bottom, values)]
+    axis.set_ylim(0, 100)
+    axis.set_ylabel("units (%)")
+    _bar_labels(axis, names)
+    axis.legend(loc="upper left", fontsize=8, framealpha=0.9)
+
+
+def plot_result(result: Result, path: Path) -> Path:
+    """Per-layer factor bars with the dynamic share, and unit classes; writes ``path``."""
+    figure = Figure(figsize=(11, 4.2))
+    left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
+    _factor_panel(left, result)
+    _units_panel(right, result)
+    figure.suptitle(f"{result.submission} · {result.dataset.name} · {result.pair_protocol} pairs"
+                    f" · {result.provenance}", fontsize=11)
+    figure.tight_layout()
+    return _save(figure, Path(path))
+
+
+def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path) -> Path:
+    """Main metric against dynamic share (last layer) for every result of ``task``.
+
+    ``entries`` are ``(result, main metric)``; results without the metric are counted in
+    the caption, not drawn.
+    """
+    figure = Figure(figsize=(8, 5.5))
+    axis = figure.subplots()
+    datasets = sorted({result.dataset.name for result, _ in entries})
+    metrics = sorted({metric for _, metric in entries})
+    omitted = 0
+    ordered = sorted(entries, key=lambda e: (e[0].dataset.name, e[0].submission, e[0].pair_protocol))
+    colours = matplotlib.colormaps["tab10"]
+    for result, metric in ordered:
+        share = dynamic_share(result.last_layer)
+        score = metric_estimate(result, metric)
+        if share is None or score is None:
+            omitted += 1
+            continue
+        index = datasets.index(result.dataset.name)
+        colour = colours(index % 10)
+        filled = PROVENANCE_FILL.get(result.provenance, True)
+        sx, sy = share.interval, score.interval
+        axis.errorbar(
+            share.value, score.value,
+            xerr=[[share.value - sx[0]], [sx[1] - share.value]],
+            yerr=[[score.value - sy[0]], [sy[1] - score.value]],
+            marker=DATASET_MARKERS[index % len(DATASET_MARKERS)], markersize=7, capsize=3,
+            color=colour, markerfacecolor=colour if filled else "white", linewidth=1,
+        )
+        axis.annotate(result.submission, (share.value, score.value), xytext=(5, 4),
+                      textcoords="offset points", fontsize=7, color="#333333")
+    for index, dataset in enumerate(datasets):
+        axis.plot([], [], linestyle="none", marker=DATASET_MARKERS[index % len(DATASET_MARKERS)],
+                  color=colours(index % 10), label=dataset)
+    axis.plot([], [], linestyle="none", marker="o", color="#555555", markerfacecolor="white",
+              label="template / reported (hollow)")
+    axis.axvline(0.5, color="#555555", linestyle=":", linewidth=1)
+    axis.set_xlim(0, 1)
+    axis.set_xlabel("dynamic share at the last probed layer (0.5 = balanced)")
+    axis.set_ylabel(f"{'/'.join(metrics)} (clean)")
+    axis.grid(alpha=0.3)
+    if datasets:
+        axis.legend(fontsize=8, loc="best", framealpha=0.9)
+    caption = f"{task}: main metric vs dynamic share, 95 % intervals"
+    if omitted:
+        caption += f"\n({omitted} result(s) without {'/'.join(metrics)} not drawn)"
+    axis.set_title(caption, fontsize=10)
+    figure.tight_layout()
+    return _save(figure, Path(path))

@@ -1,0 +1,94 @@
+"""Pairs share exactly one factor (METHOD.md §1)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from benchmark.estimator import DYNAMIC, STATIC
+from benchmark.manifest import InputSpec
+from benchmark.pairs import StylizedPairs, TruePairs, frame_permutation, get_protocol, plan_pairs
+from tasks.action_recognition.sources import WorldSource
+from tasks.action_recognition.transforms import model_input
+
+
+def test_pair_plan_is_deterministic_and_balanced():
+    plan = plan_pairs(2000, 300, seed=3)
+    assert plan == plan_pairs(2000, 300, seed=3)
+    assert plan != plan_pairs(2000, 300, seed=4)
+    assert [p.pair_id for p in plan] == list(range(2000))
+    assert 0.45 < np.mean([p.factor for p in plan]) < 0.55
+    first_pass = [p.item for p in plan[:300]]
+    assert sorted(first_pass) == list(range(300))  # every item used before any repeats
+
+
+def test_frame_permutation_is_never_the_identity():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        perm = frame_permutation(2, rng)
+        assert sorted(perm) == [0, 1] and list(perm) != [0, 1]
+
+
+class StubSource:
+    name = "stub"
+
+    def __init__(self):
+        rng = np.random.default_rng(0)
+        self.clips = [rng.integers(0, 255, (8, 16, 16, 3), dtype=np.uint8) for _ in range(3)]
+
+    def clip(self, index):
+        return self.clips[index]
+
+    def clip_id(self, index):
+        return f"stub/{index}"
+
+
+@pytest.mark.parametrize("factor", [DYNAMIC, STATIC])
+def test_stylized_pairs(factor):
+    protocol = StylizedPairs()
+    plan = [p for p in plan_pairs(40, 3, seed=0) if p.factor == factor]
+    for spec in plan[:5]:
+        pair = protocol(StubSource(), spec)
+        assert pair.a.shape == pair.b.shape == (8, 16, 16, 3)
+        if factor == DYNAMIC:  # same frames, same order, two different styles
+            assert pair.shuffle_b is None
+            assert not np.array_equal(pair.a, pair.b)
+        else:  # the same styled frames; the second clip's order is permuted later
+            assert pair.shuffle_b is not None
+            assert np.array_equal(pair.a, pair.b)
+
+
+def test_shuffle_applies_after_subsampling_independently_per_pathway():
+    clip = np.arange(16, dtype=np.uint8).reshape(16, 1, 1, 1).repeat(4, 1).repeat(4, 2).repeat(3, 3)
+    spec = InputSpec(frames=16, size=4, mean=(0, 0, 0), std=(1 / 255, 1 / 255, 1 / 255), pathways=[4, 1])
+    slow, fast = model_input([clip, clip], spec, [None, 7])
+    frame_values = lambda x: x[1, 0, :, 0, 0].round().int().tolist()  # noqa: E731
+    assert frame_values(slow) != [0, 4, 8, 12] and sorted(frame_values(slow)) == [0, 4, 8, 12]
+    assert frame_values(fast) != list(range(16)) and sorted(frame_values(fast)) == list(range(16))
+    assert slow[0, 0, :, 0, 0].round().int().tolist() == [0, 4, 8, 12]  # unshuffled clip intact
+
+
+def test_true_pairs_share_exactly_one_factor():
+    source = WorldSource("synthetic-motion", "val")
+    world = source.world
+    spec = source.spec(0)
+    dynamic = world.with_new_appearance(spec, 11)
+    static = world.with_new_dynamics(spec, 11)
+    assert dynamic.dynamics_seed == spec.dynamics_seed and dynamic.appearance_seed != spec.appearance_seed
+    assert static.appearance_seed == spec.appearance_seed and static.dynamics_seed != spec.dynamics_seed
+    a, b = source.true_pair(0, DYNAMIC, 11)
+    assert np.array_equal(a, world.render(spec)) and np.array_equal(b, world.render(dynamic))
+
+
+def test_true_protocol_refuses_real_data():
+    with pytest.raises(Exception, match="stylize"):
+        TruePairs()(StubSource(), plan_pairs(1, 1, 0)[0])
+
+
+def test_protocols_by_name():
+    assert isinstance(get_protocol("true"), TruePairs)
+    assert isinstance(get_protocol("stylize"), StylizedPairs)
+    with pytest.raises(Exception, match="Known pair protocols"):
+        get_protocol("nonsense")
+    assert torch.is_tensor(model_input([StubSource().clip(0)], InputSpec(frames=4, size=8)))
