@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmark {run,validate,leaderboard,list,worlds}``."""
+"""Command line: ``python -m benchmark {run,validate,changed,leaderboard,list,worlds}``."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ EPILOG = """examples:
   python -m benchmark run submissions/c3d-synthetic            # synthetic default, CPU
   python -m benchmark run submissions/my-model --dataset diving48 --data-root /data/Diving48 --device cuda
   python -m benchmark validate submissions/my-model            # no submission code imported
+  python -m benchmark validate submissions/my-model --base origin/main   # ...and no result removed
   python -m benchmark leaderboard                              # rewrite leaderboard.md
   python -m benchmark leaderboard --check                      # fail if leaderboard.md is stale
+  python -m benchmark changed --base origin/main               # submission folders a branch changes
   python -m benchmark list                                     # tasks, datasets, submissions
   python -m benchmark worlds --out previews/                   # look at the synthetic worlds
 """
@@ -40,6 +42,8 @@ def _run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     result, path = run(args.submission, options)
+    if result is None:  # a non-zero rank under torchrun: rank 0 reports
+        return 0
     print(f"\n{result.submission} on {result.dataset.name} ({result.pair_protocol} pairs, "
           f"{sum(v for k, v in result.pairs.items() if k in ('dynamic', 'static'))} pairs)")
     print(format_table(result))
@@ -50,12 +54,24 @@ def _run(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from benchmark.validate import validate_submission
 
-    problems = validate_submission(args.submission)
-    if problems:
+    status = 0
+    for folder in args.submission:
+        problems = validate_submission(folder, base=args.base)
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
-        return 1
-    print(f"{args.submission}: manifest and result files are valid")
+        if problems:
+            status = 1
+        else:
+            print(f"{folder}: manifest and result files are valid")
+    return status
+
+
+def _changed(args: argparse.Namespace) -> int:
+    from benchmark.changes import changed_submissions, is_runnable
+
+    for folder in changed_submissions(args.base, args.submissions):
+        if not args.runnable or is_runnable(folder):
+            print(folder.as_posix())
     return 0
 
 
@@ -69,8 +85,8 @@ def _leaderboard(args: argparse.Namespace) -> int:
             return 1
         print(f"{args.output} is up to date")
         return 0
-    path = write_leaderboard(args.submissions, args.output)
-    print(f"wrote {path}")
+    path = write_leaderboard(args.submissions, args.output, plots=not args.no_plots)
+    print(f"wrote {path}" + ("" if args.no_plots else " and its plots"))
     return 0
 
 
@@ -133,13 +149,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
 
     validate = sub.add_parser("validate", help="check a manifest and its result files (e.g. validate submissions/c3d-synthetic)")
-    validate.add_argument("submission", type=Path)
+    validate.add_argument("submission", type=Path, nargs="+", help="submission folder(s)")
+    validate.add_argument("--base", metavar="REF",
+                          help="git ref to compare with: a result file present there may not be removed")
     validate.set_defaults(func=_validate)
+
+    changed = sub.add_parser("changed", help="submission folders changed since a git ref (e.g. changed --base origin/main)")
+    changed.add_argument("--base", metavar="REF", required=True, help="git ref to compare with")
+    changed.add_argument("--submissions", type=Path, default=Path("submissions"))
+    changed.add_argument("--runnable", action="store_true",
+                         help="only existing folders that are not 'reported' entries (what CI smoke-runs)")
+    changed.set_defaults(func=_changed)
 
     board = sub.add_parser("leaderboard", help="write leaderboard.md from result files (e.g. leaderboard --check)")
     board.add_argument("--check", action="store_true", help="exit non-zero if the file is stale")
     board.add_argument("--submissions", type=Path, default=Path("submissions"))
     board.add_argument("--output", type=Path, default=Path("leaderboard.md"))
+    board.add_argument("--no-plots", action="store_true", help="write only the markdown")
     board.set_defaults(func=_leaderboard)
 
     listing = sub.add_parser("list", help="tasks, datasets and submissions (e.g. list)")

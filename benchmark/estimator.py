@@ -176,7 +176,8 @@ class StaticDynamicEstimator:
     """Streaming static/dynamic statistics for any number of layers.
 
     Feed batches of pairs with :meth:`update`; read :meth:`layer_scores`.  Memory is
-    O(C * (bootstrap + 6)) per layer whatever the number of pairs.
+    ``(2 * bootstrap + 11) * C`` float64 values per layer whatever the number of pairs
+    (6.4 MiB for C = 2048 and 200 replicates).
 
     Args:
         bootstrap: number of Poisson-bootstrap replicates (0 disables intervals).
@@ -268,7 +269,9 @@ class StaticDynamicEstimator:
         slices = (slice(0, split), slice(split, len(ids)))
         weights = None
         if self.bootstrap and len(ids):
-            weights = torch.from_numpy(poisson_weights(self.seed, ids[order.numpy()], self.bootstrap))
+            weights = torch.from_numpy(
+                poisson_weights(self.seed, ids[order.numpy()], self.bootstrap)
+            )
         for layer, (a, b) in batch.items():
             self._update_layer(layer, a[order], b[order], slices, weights)
 
@@ -376,14 +379,14 @@ class StaticDynamicEstimator:
 
         # A common reference point: the clip-weighted mean of the ranks' shifts.
         clips = [2.0 * self.layers[layer]["count"].sum().reshape(1) for layer in layers]
-        weighted = [self.layers[layer]["shift"] * c for layer, c in zip(layers, clips)]
+        weighted = [self.layers[layer]["shift"] * c for layer, c in zip(layers, clips, strict=True)]
         reduced = reduce(clips + weighted)
         for i, layer in enumerate(layers):
             total, weighted_shift = reduced[i], reduced[len(layers) + i]
             shift = weighted_shift / total if float(total) > 0 else torch.zeros_like(weighted_shift)
             _recentre(self.layers[layer], shift)
         tensors = [self.layers[layer][key] for layer in layers for key in _SUM_KEYS]
-        for t, summed in zip(tensors, reduce(tensors)):
+        for t, summed in zip(tensors, reduce(tensors), strict=True):
             t.copy_(summed)
         return self
 
@@ -493,7 +496,9 @@ class StaticDynamicEstimator:
 
         names3 = (*FACTORS, "residual")
         units_detail = self.unit_scores(layer)
-        counts = {name: int((units_detail.classes == i).sum()) for i, name in enumerate(UNIT_CLASSES)}
+        counts = {
+            name: int((units_detail.classes == i).sum()) for i, name in enumerate(UNIT_CLASSES)
+        }
         return LayerScores(
             units=units,
             pairs=self.pairs(layer),
@@ -522,7 +527,7 @@ class StaticDynamicEstimator:
         for f, name in enumerate(FACTORS):
             if state["count"][f] < 2:
                 raise EstimatorError(
-                    f"Layer {layer!r}: the {name} factor has {int(state['count'][f])} pairs; "
+                    f"Layer {layer!r}: the {name} factor has {_pairs(state['count'][f])}; "
                     "at least 2 per factor are needed (raise --pairs)."
                 )
         clips = 2.0 * state["count"].sum()
@@ -537,6 +542,11 @@ class StaticDynamicEstimator:
                 "it cannot be scored. Probe a different layer."
             )
         return state
+
+
+def _pairs(count: torch.Tensor) -> str:
+    n = int(count)
+    return f"{n} pair" if n == 1 else f"{n} pairs"
 
 
 def _as_numpy(x) -> np.ndarray:

@@ -119,7 +119,9 @@ def _fmt_drop(result: Result, metric: str) -> str:
     clean, shuffled = result.metrics.get(metric), result.metrics.get(f"{metric}_shuffled")
     if drop is None and clean and shuffled is not None:
         drop = (shuffled - clean) / clean
-    return MISSING if drop is None else f"{100 * drop:+.1f} %"
+    if drop is None:
+        return MISSING
+    return ("≈" if result.provenance == "reported" else "") + f"{100 * drop:+.1f} %"
 
 
 def _fmt_parameters(parameters: int | None) -> str:
@@ -193,9 +195,13 @@ def _share_table(rows: list[Row], metric: str, root: Path) -> str:
 
 
 def _citations(rows: list[Row]) -> list[str]:
-    cited = sorted({(r.result.submission, r.result.citation) for r in rows
-                    if r.result.provenance == "reported" and r.result.citation})
-    return [f"- `{name}`: {citation}" for name, citation in cited]
+    """One line per distinct citation of the section's reported rows, naming its rows."""
+    cited: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        if row.result.provenance == "reported" and row.result.citation:
+            cited[row.result.citation].add(row.result.submission)
+    return [f"- {', '.join(f'`{name}`' for name in sorted(names))}: {citation}"
+            for citation, names in sorted(cited.items())]
 
 
 def _main_metric(rows: list[Row]) -> str:

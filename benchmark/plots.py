@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from benchmark.ranking import dynamic_share, metric_estimate  # noqa: E402
+from benchmark.ranking import PROPORTION_METRICS, dynamic_share, metric_estimate  # noqa: E402
 from benchmark.results import Result  # noqa: E402
 
 FACTOR_COLOURS = {"static": "#4c72b0", "dynamic": "#dd8452", "residual": "#d0d0d0"}
@@ -34,9 +34,18 @@ def _save(figure: Figure, path: Path) -> Path:
     return path
 
 
-def _bar_labels(axis, labels: list[str]) -> None:
+def _bar_axis(axis, labels: list[str]) -> None:
+    """Layer names under the bars; a few layers keep a sensible bar width."""
+    crowded = len(labels) > 6
     axis.set_xticks(range(len(labels)))
-    axis.set_xticklabels(labels, rotation=30 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center")
+    axis.set_xticklabels(labels, rotation=30 if crowded else 0, ha="right" if crowded else "center")
+    pad = max(0.0, (4 - len(labels)) / 2)
+    axis.set_xlim(-0.6 - pad, len(labels) - 0.4 + pad)
+
+
+def _legend_below(axis, handles, labels, columns: int) -> None:
+    axis.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=columns,
+                fontsize=8, frameon=False)
 
 
 def _factor_panel(axis, result: Result) -> None:
@@ -49,14 +58,14 @@ def _factor_panel(axis, result: Result) -> None:
         bottom = [b + v for b, v in zip(bottom, values)]
     axis.set_ylim(0, 100)
     axis.set_ylabel("units (%)")
-    axis.set_title("factors per layer")
-    _bar_labels(axis, names)
+    axis.set_title("units per factor, and dynamic share")
+    _bar_axis(axis, names)
 
     shares = [dynamic_share(layer) for layer in result.layers]
     twin = axis.twinx()
     twin.set_ylim(0, 1)
     twin.set_ylabel("dynamic share")
-    twin.axhline(0.5, color="#555555", linestyle=":", linewidth=1)
+    twin.axhline(0.5, color="#555555", linestyle=":", linewidth=1, label="balanced (0.5)")
     points = [(x, s) for x, s in zip(xs, shares) if s is not None]
     if points:
         px = [x for x, _ in points]
@@ -69,13 +78,12 @@ def _factor_panel(axis, result: Result) -> None:
                       label="dynamic share ≈ (from %)" if approximate else "dynamic share, 95 % CI")
     handles, labels = axis.get_legend_handles_labels()
     twin_handles, twin_labels = twin.get_legend_handles_labels()
-    axis.legend(handles + twin_handles, labels + twin_labels, loc="upper left", fontsize=8,
-                framealpha=0.9)
+    _legend_below(axis, handles + twin_handles, labels + twin_labels, columns=3)
 
 
 def _units_panel(axis, result: Result) -> None:
     names = [layer.name for layer in result.layers]
-    axis.set_title("unit classes per layer")
+    axis.set_title("unit classes (threshold 0.5)")
     if not any(layer.unit_classes for layer in result.layers):
         axis.set_axis_off()
         axis.text(0.5, 0.5, "unit classes not reported", ha="center", va="center",
@@ -89,13 +97,13 @@ def _units_panel(axis, result: Result) -> None:
         bottom = [b + v for b, v in zip(bottom, values)]
     axis.set_ylim(0, 100)
     axis.set_ylabel("units (%)")
-    _bar_labels(axis, names)
-    axis.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    _bar_axis(axis, names)
+    _legend_below(axis, *axis.get_legend_handles_labels(), columns=4)
 
 
 def plot_result(result: Result, path: Path) -> Path:
     """Per-layer factor bars with the dynamic share, and unit classes; writes ``path``."""
-    figure = Figure(figsize=(11, 4.2))
+    figure = Figure(figsize=(11, 4.8))
     left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
     _factor_panel(left, result)
     _units_panel(right, result)
@@ -113,17 +121,15 @@ def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path) -> Pa
     """
     figure = Figure(figsize=(8, 5.5))
     axis = figure.subplots()
-    datasets = sorted({result.dataset.name for result, _ in entries})
     metrics = sorted({metric for _, metric in entries})
-    omitted = 0
     ordered = sorted(entries, key=lambda e: (e[0].dataset.name, e[0].submission, e[0].pair_protocol))
+    drawn = [(r, share, score) for r, metric in ordered
+             if (share := dynamic_share(r.last_layer)) is not None
+             and (score := metric_estimate(r, metric)) is not None]
+    omitted = len(entries) - len(drawn)
+    datasets = sorted({result.dataset.name for result, _, _ in drawn})
     colours = matplotlib.colormaps["tab10"]
-    for result, metric in ordered:
-        share = dynamic_share(result.last_layer)
-        score = metric_estimate(result, metric)
-        if share is None or score is None:
-            omitted += 1
-            continue
+    for result, share, score in drawn:
         index = datasets.index(result.dataset.name)
         colour = colours(index % 10)
         filled = PROVENANCE_FILL.get(result.provenance, True)
@@ -140,8 +146,11 @@ def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path) -> Pa
     for index, dataset in enumerate(datasets):
         axis.plot([], [], linestyle="none", marker=DATASET_MARKERS[index % len(DATASET_MARKERS)],
                   color=colours(index % 10), label=dataset)
-    axis.plot([], [], linestyle="none", marker="o", color="#555555", markerfacecolor="white",
-              label="template / reported (hollow)")
+    if any(not PROVENANCE_FILL.get(r.provenance, True) for r, _, _ in drawn):
+        axis.plot([], [], linestyle="none", marker="o", color="#555555",
+                  markerfacecolor="white", label="hollow: template / reported")
+    if set(metrics) <= set(PROPORTION_METRICS):
+        axis.set_ylim(0, 1.02)
     axis.axvline(0.5, color="#555555", linestyle=":", linewidth=1)
     axis.set_xlim(0, 1)
     axis.set_xlabel("dynamic share at the last probed layer (0.5 = balanced)")
@@ -151,7 +160,7 @@ def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path) -> Pa
         axis.legend(fontsize=8, loc="best", framealpha=0.9)
     caption = f"{task}: main metric vs dynamic share, 95 % intervals"
     if omitted:
-        caption += f"\n({omitted} result(s) without {'/'.join(metrics)} not drawn)"
+        caption += f"\n({omitted} result(s) without {'/'.join(metrics)}, e.g. reported rows, not drawn)"
     axis.set_title(caption, fontsize=10)
     figure.tight_layout()
     return _save(figure, Path(path))

@@ -7,6 +7,7 @@ already computed is lost.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -67,8 +68,13 @@ def _checkpoint_key(submission: Submission, dataset: str, protocol: str, options
     }
 
 
-def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result, Path]:
-    """Measure one submission; returns the result and the path it was written to."""
+def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result | None, Path | None]:
+    """Measure one submission; returns the result and the path it was written to.
+
+    Under ``torchrun`` every rank measures a shard of the pairs, the sufficient statistics
+    are all-reduced, and rank 0 measures accuracy and writes the result (other ranks
+    return ``(None, None)``); the scores equal a single-process run.
+    """
     options = options or RunOptions()
     started = time.perf_counter()
     submission = load_submission(folder)
@@ -86,6 +92,9 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result, 
     device = options.device
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise BenchmarkError("--device cuda was requested but no CUDA device is available.")
+    rank, world_size = init_distributed(device)
+    if device == "cuda" and world_size > 1:
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', rank))}"
 
     model = build_model(submission, device)
     weights = resolve_weights(submission)
@@ -93,10 +102,12 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result, 
     probe = LayerProbe(model, layers)  # fails fast on a wrong layer name
     source = task.open_source(dataset, options.split, options.data_root, manifest.input)
     plan = plan_pairs(options.pairs, len(source), options.seed)
+    my_plan = plan[rank::world_size]  # under torchrun every rank measures its shard
 
     out_dir = Path(options.output) if options.output else submission.results_dir
-    checkpoint = out_dir / ".partial" / (result_file_name(dataset, protocol_text) + ".ckpt.pt")
-    key = _checkpoint_key(submission, dataset, protocol_text, options)
+    shard = f".rank{rank}of{world_size}" if world_size > 1 else ""
+    checkpoint = out_dir / ".partial" / (result_file_name(dataset, protocol_text) + f"{shard}.ckpt.pt")
+    key = _checkpoint_key(submission, dataset, protocol_text, options) | {"world_size": world_size}
     estimator = StaticDynamicEstimator(bootstrap=options.bootstrap, seed=options.seed)
     done, skipped, metrics = 0, [], None
     if options.resume and checkpoint.is_file():
@@ -108,7 +119,7 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result, 
             )
         estimator.load_state_dict(saved["estimator"])
         done, skipped, metrics = saved["done"], list(saved["skipped"]), saved["metrics"]
-        print(f"Resuming from {checkpoint}: {done}/{len(plan)} pairs done.")
+        print(f"Resuming from {checkpoint}: {done}/{len(my_plan)} pairs done.")
 
     def save_checkpoint() -> None:
         save_atomic(
@@ -118,9 +129,9 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result, 
         )
 
     spec = manifest.input
-    pairs_data = PairDataset(source, plan[done:], protocol)
-    bar = tqdm(total=len(plan), initial=done, desc=f"pairs ({protocol_text})", unit="pair",
-               disable=not options.progress)
+    pairs_data = PairDataset(source, my_plan[done:], protocol)
+    bar = tqdm(total=len(my_plan), initial=done, desc=f"pairs ({protocol_text})", unit="pair",
+               disable=not options.progress or rank != 0)
     try:
         with torch.no_grad(), probe:
             for batch_index, (items, covered) in enumerate(
@@ -144,7 +155,7 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result, 
                 if (batch_index + 1) % options.checkpoint_every == 0:
                     save_checkpoint()
         bar.close()
-        if metrics is None:
+        if metrics is None and rank == 0:  # accuracy is measured once, on rank 0
             eval_source = task.eval_source(dataset, options.data_root, spec, limit=options.eval_clips)
             metrics = task.evaluate(
                 model, eval_source, spec, batch_size=options.batch_size, device=device,
@@ -158,6 +169,12 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result, 
         print(f"\nInterrupted: progress saved to {checkpoint}; rerun with --resume to continue.")
         raise
 
+    if world_size > 1:
+        estimator.all_reduce()
+        skipped = _gather_lists(skipped)
+        if rank != 0:
+            checkpoint.unlink(missing_ok=True)
+            return None, None
     scores = estimator.all_layer_scores()
     result = Result(
         submission=submission.name,
@@ -185,6 +202,25 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result, 
     path = write_result(result, out_dir)
     checkpoint.unlink(missing_ok=True)
     return result, path
+
+
+def init_distributed(device: str) -> tuple[int, int]:
+    """(rank, world size); joins the process group when launched by ``torchrun``."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return 0, 1
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+def _gather_lists(items: list[str]) -> list[str]:
+    import torch.distributed as dist
+
+    gathered: list[list[str]] = [[] for _ in range(dist.get_world_size())]
+    dist.all_gather_object(gathered, items)
+    return [item for part in gathered for item in part]
 
 
 def _pair_counts(estimator: StaticDynamicEstimator, layer: str, planned: int) -> dict[str, int]:

@@ -458,10 +458,28 @@ def _gray(arr: np.ndarray) -> np.ndarray:
     return _LUMA[0] * arr[:, 0] + _LUMA[1] * arr[:, 1] + _LUMA[2] * arr[:, 2]
 
 
-def to_gray_uint8(clip: torch.Tensor | np.ndarray) -> np.ndarray:
-    """(T, 3, H, W) in [0, 1] -> (T, H, W) uint8 luminance, contrast-stretched per clip
-    (1st-99th percentile) so that a low-contrast style is not penalised for its range."""
-    gray = _gray(_as_frames(clip))
+def to_gray_uint8(clip: torch.Tensor | np.ndarray, mode: str = "pca") -> np.ndarray:
+    """(T, 3, H, W) in [0, 1] -> (T, H, W) uint8 single channel for optical flow,
+    contrast-stretched per clip (1st-99th percentile).
+
+    ``mode="pca"`` (default) projects the colours on the clip's first principal
+    component (the one direction carrying most of its colour variance; sign fixed to
+    correlate positively with luminance), so a style that maps two colours to equal
+    luminance but different hues is not mistaken for one that erased an edge;
+    ``mode="luma"`` uses Rec. 601 luminance."""
+    arr = _as_frames(clip)
+    if mode == "luma":
+        gray = _gray(arr)
+    elif mode == "pca":
+        pixels = arr.transpose(1, 0, 2, 3).reshape(3, -1).astype(np.float64)
+        pixels = pixels - pixels.mean(1, keepdims=True)
+        _, vecs = np.linalg.eigh(pixels @ pixels.T)
+        axis = vecs[:, -1]
+        if axis @ np.asarray(_LUMA) < 0:
+            axis = -axis
+        gray = np.tensordot(axis.astype(np.float32), arr, axes=([0], [1]))
+    else:
+        raise ValueError(f"unknown gray mode {mode!r}: use 'pca' or 'luma'")
     lo, hi = np.percentile(gray, [1, 99])
     gray = (gray - lo) / max(hi - lo, 1e-6)
     return (np.clip(gray, 0, 1) * 255).round().astype(np.uint8)
