@@ -44,7 +44,7 @@ def _bar_axis(axis, labels: list[str]) -> None:
 
 
 def _legend_below(axis, handles, labels, columns: int) -> None:
-    axis.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=columns,
+    axis.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=columns,
                 fontsize=8, frameon=False)
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "NUM_STYLES",
     "DEFAULT_STYLES",
     "MOTION_THRESHOLD",
+    "MOTION_MAX_THRESHOLD",
     "APPEARANCE_THRESHOLD",
     "COLOUR_MAP_THRESHOLD",
     "Style",
@@ -61,8 +62,12 @@ __all__ = [
     "camera_clip",
 ]
 
-#: Relative flow endpoint error (styled vs original) a bank style must stay below.
+#: Relative flow endpoint error (styled vs original) a bank style must stay below, on
+#: average over the test clips of each video kind ...
 MOTION_THRESHOLD = 0.5
+#: ... and on every single test clip (1.0 = as bad as a frozen clip). Clips with sparse,
+#: small motion (mean flow < 1 px) make the per-clip value noisy, hence the looser bound.
+MOTION_MAX_THRESHOLD = 0.75
 #: Mean absolute per-frame Pearson correlation two bank styles must stay below.
 APPEARANCE_THRESHOLD = 0.5
 #: Two bank styles must not be one global colour transform apart: the best affine colour
@@ -386,10 +391,11 @@ for _id, (_name, _fn, _native, _desc) in enumerate(_FAMILIES):
 NUM_STYLES: int = len(_FAMILIES)
 
 #: The default bank (style ids), chosen by ``scripts/measure_styles.py``: every member has
-#: relative flow EPE < MOTION_THRESHOLD on both test-video kinds and every pair of
+#: relative flow EPE < MOTION_THRESHOLD on average over the clips of every test-video kind
+#: (and < MOTION_MAX_THRESHOLD on each clip), and every pair of
 #: members has mean |Pearson r| < APPEARANCE_THRESHOLD and colour-map R^2 (both
 #: directions) < COLOUR_MAP_THRESHOLD. All torch-native.
-DEFAULT_STYLES: tuple[int, ...] = (0, 1, 2, 3, 5, 6)
+DEFAULT_STYLES: tuple[int, ...] = (0, 1, 2, 3)
 
 
 def style_names() -> list[str]:
@@ -458,15 +464,14 @@ def _gray(arr: np.ndarray) -> np.ndarray:
     return _LUMA[0] * arr[:, 0] + _LUMA[1] * arr[:, 1] + _LUMA[2] * arr[:, 2]
 
 
-def to_gray_uint8(clip: torch.Tensor | np.ndarray, mode: str = "pca") -> np.ndarray:
+def to_gray_uint8(clip: torch.Tensor | np.ndarray, mode: str = "luma") -> np.ndarray:
     """(T, 3, H, W) in [0, 1] -> (T, H, W) uint8 single channel for optical flow,
     contrast-stretched per clip (1st-99th percentile).
 
-    ``mode="pca"`` (default) projects the colours on the clip's first principal
-    component (the one direction carrying most of its colour variance; sign fixed to
-    correlate positively with luminance), so a style that maps two colours to equal
-    luminance but different hues is not mistaken for one that erased an edge;
-    ``mode="luma"`` uses Rec. 601 luminance."""
+    ``mode="luma"`` (default) uses Rec. 601 luminance; ``mode="pca"`` projects the colours
+    on the clip's first principal component (sign fixed to correlate positively with
+    luminance). Measured on the test clips, neither is uniformly better; luminance is the
+    conservative choice (a style mapping two colours to equal luminance is penalised)."""
     arr = _as_frames(clip)
     if mode == "luma":
         gray = _gray(arr)

@@ -9,6 +9,8 @@ checking that the RLE fits the video's height and width.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from pycocotools import mask as mask_utils
 
@@ -84,7 +86,9 @@ def decode(segmentation, height: int, width: int, where: str) -> np.ndarray:
     rle = to_compressed(segmentation, height, width, where)
     if rle is None:
         return np.zeros((height, width), dtype=bool)
-    return mask_utils.decode(rle).astype(bool)
+    with warnings.catch_warnings():  # pycocotools' numpy-2 copy= deprecation notice
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return mask_utils.decode(rle).astype(bool)
 
 
 def areas(rles: list[CompressedRLE | None]) -> np.ndarray:

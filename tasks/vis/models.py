@@ -1,0 +1,147 @@
+"""Compact query-based VIS models (Mask2Former-VIS-like, sized for CPU and 64x64 clips).
+
+``QueryVIS(temporal=True)`` -- the reference: a (2+1)D CNN clip encoder, N learned
+instance queries decoded against the features of the whole clip, so each query is one
+track over all frames; trained with Hungarian matching of queries to whole tracks.
+
+``QueryVIS(temporal=False)`` -- the per-frame baseline: the same network with no temporal
+modelling (2D convolutions, every frame encoded and decoded on its own, trained with
+per-frame matching); tracks are formed by linking query k of every frame.
+
+Input (B, 3, T, H, W).  Output (the VIS output contract the adapter reads)::
+
+    {"pred_logits": (B, N, K + 1)   class logits, last = no object,
+     "pred_masks":  (B, N, T, H/2, W/2)  mask logits per query and frame}
+
+(the per-frame model adds ``"frame_logits"`` (B, T, N, K + 1)).  Probe-able modules:
+``encoder.stage1..3`` (5-D stage outputs), ``pixel_decoder``, ``decoder`` and ``queries``,
+an identity whose output is the (B, N, C) query embeddings (per frame: (B*T, N, C)).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Block(nn.Sequential):
+    """Spatial 1x3x3 conv (stride 2) then a temporal 3x1x1 conv, or, without temporal
+    modelling, a second spatial 1x3x3 conv; BatchNorm + ReLU after each."""
+
+    def __init__(self, cin: int, cout: int, temporal: bool):
+        second = (3, 1, 1) if temporal else (1, 3, 3)
+        super().__init__(
+            nn.Conv3d(cin, cout, (1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1), bias=False),
+            nn.BatchNorm3d(cout),
+            nn.ReLU(inplace=True),
+            nn.Conv3d(cout, cout, second, padding=tuple(k // 2 for k in second), bias=False),
+            nn.BatchNorm3d(cout),
+            nn.ReLU(inplace=True),
+        )
+
+
+class ClipEncoder(nn.Module):
+    """Three stages at strides 2, 4, 8: ``stage1``, ``stage2``, ``stage3``."""
+
+    def __init__(self, widths: tuple[int, int, int], temporal: bool):
+        super().__init__()
+        self.stage1 = Block(3, widths[0], temporal)
+        self.stage2 = Block(widths[0], widths[1], temporal)
+        self.stage3 = Block(widths[1], widths[2], temporal)
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        f1 = self.stage1(x)
+        f2 = self.stage2(f1)
+        return [f1, f2, self.stage3(f2)]
+
+
+def _upsample(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(x, size=like.shape[2:], mode="nearest")
+
+
+class PixelDecoder(nn.Module):
+    """Top-down fusion of the three stages into per-pixel embeddings at stride 2."""
+
+    def __init__(self, widths: tuple[int, int, int], dim: int):
+        super().__init__()
+        self.lateral = nn.ModuleList(nn.Conv3d(w, dim, 1) for w in widths)
+        self.out = nn.Sequential(nn.ReLU(), nn.Conv3d(dim, dim, 1))
+
+    def forward(self, features: list[torch.Tensor]) -> torch.Tensor:
+        f1, f2, f3 = (lateral(f) for lateral, f in zip(self.lateral, features, strict=True))
+        x = f2 + _upsample(f3, f2)
+        return self.out(f1 + _upsample(x, f1))
+
+
+def _coordinates(t: int, h: int, w: int, device) -> torch.Tensor:
+    """(t*h*w, 3) normalised (time, y, x) of every cell, in [-1, 1]."""
+    axes = [torch.linspace(-1, 1, n, device=device) if n > 1 else torch.zeros(1, device=device) for n in (t, h, w)]
+    return torch.stack(torch.meshgrid(*axes, indexing="ij"), dim=-1).reshape(-1, 3)
+
+
+class QueryDecoder(nn.Module):
+    """Learned queries attending (with self-attention between them) to the deepest stage."""
+
+    def __init__(self, width: int, dim: int, num_queries: int, layers: int, heads: int):
+        super().__init__()
+        self.query = nn.Parameter(torch.randn(num_queries, dim) * 0.1)
+        self.memory = nn.Linear(width, dim)
+        self.position = nn.Linear(3, dim)
+        layer = nn.TransformerDecoderLayer(dim, heads, 2 * dim, dropout=0.0, batch_first=True, norm_first=True)
+        self.layers = nn.TransformerDecoder(layer, layers, norm=nn.LayerNorm(dim))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        b, _, t, h, w = features.shape
+        memory = self.memory(features.flatten(2).transpose(1, 2))
+        memory = memory + self.position(_coordinates(t, h, w, features.device))
+        return self.layers(self.query.expand(b, -1, -1), memory)
+
+
+class QueryVIS(nn.Module):
+    """Query-based VIS: clip encoder, pixel decoder, query decoder, class and mask heads."""
+
+    def __init__(
+        self,
+        num_classes: int = 6,
+        num_queries: int = 8,
+        widths: tuple[int, int, int] = (24, 48, 96),
+        dim: int = 48,
+        layers: int = 2,
+        heads: int = 4,
+        temporal: bool = True,
+    ):
+        super().__init__()
+        widths = tuple(widths)
+        self.temporal = temporal
+        self.num_classes = num_classes
+        self.encoder = ClipEncoder(widths, temporal)
+        self.pixel_decoder = PixelDecoder(widths, dim)
+        self.decoder = QueryDecoder(widths[-1], dim, num_queries, layers, heads)
+        self.queries = nn.Identity()  # probe hook: (B, N, C) query embeddings
+        self.class_head = nn.Linear(dim, num_classes + 1)
+        self.mask_embed = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim))
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        b, _, t, h, w = x.shape
+        if not self.temporal:  # every frame is a clip of one frame
+            x = x.transpose(1, 2).reshape(b * t, 3, 1, h, w)
+        features = self.encoder(x)
+        pixels = self.pixel_decoder(features)
+        queries = self.queries(self.decoder(features[-1]))
+        logits = self.class_head(queries)
+        masks = torch.einsum("bnc,bcthw->bnthw", self.mask_embed(queries), pixels)
+        if self.temporal:
+            return {"pred_logits": logits, "pred_masks": masks}
+        n, k = logits.shape[1], logits.shape[2]
+        frame_logits = logits.reshape(b, t, n, k)
+        masks = masks.reshape(b, t, n, *masks.shape[-2:]).transpose(1, 2)
+        # A track's class: the mean over its frames of the class probabilities.
+        video_logits = frame_logits.softmax(-1).mean(1).clamp_min(1e-8).log()
+        return {"pred_logits": video_logits, "pred_masks": masks, "frame_logits": frame_logits}
+
+
+ARCHITECTURES = {
+    "query": lambda **kw: QueryVIS(temporal=True, **kw),
+    "perframe": lambda **kw: QueryVIS(temporal=False, **kw),
+}

@@ -1,0 +1,141 @@
+"""Clip sources of the VIS task: the synthetic VIS world and YouTube-VIS 2019 / 2021.
+
+Every source has what the runner's pair protocols need (``clip``, ``label``, ``clip_id``,
+``fingerprint``, ``len``; ``true_pair`` on the synthetic world) and, for the metric,
+``sample(i)``: the clip with its annotated instances (a :class:`VisClip`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from benchmark.errors import DataError
+from benchmark.manifest import InputSpec
+from benchmark.registry import Registry
+from tasks.vis.samples import VisClip, VisInstance
+
+SYNTHETIC = "synthetic-vis"
+YOUTUBE_VIS = ("youtube-vis-2019", "youtube-vis-2021")
+# The split measured on: pairs need no labels, so the validation split (no public
+# annotations: AP is then absent) is the default, as in the papers.
+DEFAULT_SPLITS = {SYNTHETIC: "val", "youtube-vis-2019": "valid", "youtube-vis-2021": "valid"}
+
+
+class VisWorldSource:
+    """A split of the synthetic VIS world (default options: 16 frames of 64x64)."""
+
+    def __init__(self, split: str, limit: int | None = None, **world_options):
+        from tasks.synthetic import get_world
+
+        self.name = SYNTHETIC
+        self.split = split
+        self.world = get_world(SYNTHETIC, **world_options)
+        self.class_names = list(self.world.class_names)
+        size = self.world.split_size(split)
+        self._size = size if limit is None else min(limit, size)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def spec(self, index: int):
+        return self.world.spec(self.split, index)
+
+    def clip(self, index: int) -> np.ndarray:
+        return self.world.render(self.spec(index))
+
+    def label(self, index: int) -> int:
+        """0-based category of instance 1."""
+        return int(self.world.label(self.spec(index)))
+
+    def clip_id(self, index: int) -> str:
+        return f"{self.name}/{self.split}/{index}"
+
+    def sample(self, index: int) -> VisClip:
+        frames, instances = self.world.render_instances(self.spec(index))
+        return VisClip(
+            self.clip_id(index), frames,
+            [VisInstance(i.instance_id, i.category_id, i.masks) for i in instances],
+        )
+
+    def true_pair(self, index: int, factor: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """(clip, partner): partner shares the dynamics (factor 0) or the appearance (1)."""
+        spec = self.spec(index)
+        if factor == 0:
+            partner = self.world.with_new_appearance(spec, seed)
+        else:
+            partner = self.world.with_new_dynamics(spec, seed)
+        return self.world.render(spec), self.world.render(partner)
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256(f"{self.name}|{self.split}|{self.world.frames}|{self.world.size}".encode())
+        for index in range(len(self)):
+            digest.update(json.dumps(asdict(self.spec(index)), sort_keys=True).encode())
+        return digest.hexdigest()
+
+
+class YouTubeVisSource:
+    """A split of YouTube-VIS read from ``root``, clips of the model's frames and size."""
+
+    def __init__(self, name: str, split: str, root: Path, spec: InputSpec, limit: int | None = None):
+        from tasks.vis.youtube_vis import YouTubeVIS
+
+        self.name = name
+        self.split = split
+        self.dataset = YouTubeVIS(root, split, num_frames=spec.frames, size=spec.size, limit=limit)
+        self.class_names = [self.dataset.categories[k] for k in sorted(self.dataset.categories)]
+
+    @property
+    def has_annotations(self) -> bool:
+        return self.dataset.has_annotations
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def clip(self, index: int) -> np.ndarray:
+        return self.dataset.load_frames(index)
+
+    def label(self, index: int) -> int:
+        """0-based category of the first annotated track (0 when there is none)."""
+        tracks = self.dataset.tracks[self.dataset.videos[index].video_id]
+        return tracks[0].category_id - 1 if tracks else 0
+
+    def clip_id(self, index: int) -> str:
+        return self.dataset.clip_id(index)
+
+    def sample(self, index: int) -> VisClip:
+        return self.dataset.load(index)
+
+    def fingerprint(self) -> str:
+        return self.dataset.fingerprint()
+
+
+def _open_world(name: str, split: str | None, data_root, spec: InputSpec, limit=None) -> VisWorldSource:
+    return VisWorldSource(split or DEFAULT_SPLITS[name], limit=limit)
+
+
+def _open_youtube_vis(name: str, split: str | None, data_root, spec: InputSpec, limit=None) -> YouTubeVisSource:
+    if data_root is None:
+        raise DataError(
+            f"Dataset {name!r} is a real dataset: point --data-root at your copy of it (the folder "
+            "holding <split>.json or <split>/instances.json and the JPEGImages folders)."
+        )
+    root = Path(data_root)
+    if not root.is_dir():
+        raise DataError(f"--data-root {root}: no such directory.")
+    return YouTubeVisSource(name, split or DEFAULT_SPLITS[name], root, spec, limit=limit)
+
+
+SOURCES: Registry = Registry("dataset")
+SOURCES.register(SYNTHETIC, _open_world)
+for _name in YOUTUBE_VIS:
+    SOURCES.register(_name, _open_youtube_vis)
+
+
+def open_source(name: str, split: str | None, data_root: Path | None, spec: InputSpec, limit: int | None = None):
+    """Open VIS dataset ``name`` (split defaults to the one it is measured on)."""
+    return SOURCES.get(name)(name, split, data_root, spec, limit)
