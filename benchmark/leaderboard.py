@@ -93,7 +93,7 @@ def ranked(rows: list[Row], estimate) -> list[tuple[str, Row]]:
                      key=lambda er: (-er[0].value, er[1].sort_name))
     absent = sorted((r for e, r in valued if e is None), key=lambda r: r.sort_name)
     ranks = interval_ranks([e.interval for e, _ in present])
-    return [(str(k), r) for k, (_, r) in zip(ranks, present)] + [(MISSING, r) for r in absent]
+    return [(str(k), r) for k, (_, r) in zip(ranks, present, strict=True)] + [(MISSING, r) for r in absent]
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:

@@ -55,7 +55,7 @@ def _factor_panel(axis, result: Result) -> None:
     for factor, colour in FACTOR_COLOURS.items():
         values = [layer.percent.get(factor, 0.0) for layer in result.layers]
         axis.bar(xs, values, bottom=bottom, color=colour, width=0.7, label=f"{factor} %")
-        bottom = [b + v for b, v in zip(bottom, values)]
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     axis.set_ylim(0, 100)
     axis.set_ylabel("units (%)")
     axis.set_title("units per factor, and dynamic share")
@@ -66,16 +66,16 @@ def _factor_panel(axis, result: Result) -> None:
     twin.set_ylim(0, 1)
     twin.set_ylabel("dynamic share")
     twin.axhline(0.5, color="#555555", linestyle=":", linewidth=1, label="balanced (0.5)")
-    points = [(x, s) for x, s in zip(xs, shares) if s is not None]
+    points = [(x, s) for x, s in zip(xs, shares, strict=True) if s is not None]
     if points:
         px = [x for x, _ in points]
         py = [s.value for _, s in points]
         low = [s.value - s.interval[0] for _, s in points]
         high = [s.interval[1] - s.value for _, s in points]
         approximate = any(s.approximate for _, s in points)
-        twin.errorbar(px, py, yerr=[low, high], color="black", marker="o", markersize=4,
-                      capsize=4, linewidth=1.2,
-                      label="dynamic share ≈ (from %)" if approximate else "dynamic share, 95 % CI")
+        twin.errorbar(px, py, yerr=[low, high], color="black", marker="D", markersize=6,
+                      markerfacecolor="white", markeredgewidth=1.5, capsize=4, linewidth=1.5,
+                      label="dynamic share ≈ from the %" if approximate else "dynamic share, 95 % CI")
     handles, labels = axis.get_legend_handles_labels()
     twin_handles, twin_labels = twin.get_legend_handles_labels()
     _legend_below(axis, handles + twin_handles, labels + twin_labels, columns=3)
@@ -94,7 +94,7 @@ def _units_panel(axis, result: Result) -> None:
     for kind, colour in UNIT_COLOURS.items():
         values = [(layer.unit_classes or {}).get(kind, 0.0) for layer in result.layers]
         axis.bar(xs, values, bottom=bottom, color=colour, width=0.7, label=kind)
-        bottom = [b + v for b, v in zip(bottom, values)]
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     axis.set_ylim(0, 100)
     axis.set_ylabel("units (%)")
     _bar_axis(axis, names)
@@ -113,54 +113,80 @@ def plot_result(result: Result, path: Path) -> Path:
     return _save(figure, Path(path))
 
 
+def _point(axis, share, score_value: float, score=None, *, marker: str, colour, filled: bool) -> None:
+    sx = share.interval
+    yerr = None
+    if score is not None:
+        yerr = [[score.value - score.interval[0]], [score.interval[1] - score.value]]
+    axis.errorbar(share.value, score_value, xerr=[[share.value - sx[0]], [sx[1] - share.value]],
+                  yerr=yerr, marker=marker, markersize=7, capsize=3, color=colour,
+                  markerfacecolor=colour if filled else "white", linewidth=1)
+
+
 def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path) -> Path:
     """Main metric against dynamic share (last layer) for every result of ``task``.
 
-    ``entries`` are ``(result, main metric)``; results without the metric are counted in
-    the caption, not drawn.
+    ``entries`` are ``(result, main metric)``.  Results with a dynamic share but no metric
+    (e.g. reported figures) are drawn in a strip below, on the same share axis.
     """
-    figure = Figure(figsize=(8, 5.5))
-    axis = figure.subplots()
     metrics = sorted({metric for _, metric in entries})
+    metric_name = "/".join(metrics)
     ordered = sorted(entries, key=lambda e: (e[0].dataset.name, e[0].submission, e[0].pair_protocol))
-    drawn = [(r, share, score) for r, metric in ordered
-             if (share := dynamic_share(r.last_layer)) is not None
-             and (score := metric_estimate(r, metric)) is not None]
-    omitted = len(entries) - len(drawn)
-    datasets = sorted({result.dataset.name for result, _, _ in drawn})
+    scored, unscored = [], []
+    for result, metric in ordered:
+        share = dynamic_share(result.last_layer)
+        if share is None:
+            continue
+        score = metric_estimate(result, metric)
+        (scored if score is not None else unscored).append((result, share, score))
+    datasets = sorted({result.dataset.name for result, _, _ in scored + unscored})
     colours = matplotlib.colormaps["tab10"]
-    for result, share, score in drawn:
+
+    def style(result: Result) -> dict:
         index = datasets.index(result.dataset.name)
-        colour = colours(index % 10)
-        filled = PROVENANCE_FILL.get(result.provenance, True)
-        sx, sy = share.interval, score.interval
-        axis.errorbar(
-            share.value, score.value,
-            xerr=[[share.value - sx[0]], [sx[1] - share.value]],
-            yerr=[[score.value - sy[0]], [sy[1] - score.value]],
-            marker=DATASET_MARKERS[index % len(DATASET_MARKERS)], markersize=7, capsize=3,
-            color=colour, markerfacecolor=colour if filled else "white", linewidth=1,
-        )
+        return {"marker": DATASET_MARKERS[index % len(DATASET_MARKERS)], "colour": colours(index % 10),
+                "filled": PROVENANCE_FILL.get(result.provenance, True)}
+
+    strip_rows = max(len(unscored), 1)
+    figure = Figure(figsize=(8, 5.5 + (0.28 * strip_rows if unscored else 0)))
+    if unscored:
+        axis, strip = figure.subplots(2, 1, sharex=True,
+                                      gridspec_kw={"height_ratios": [5.5, 0.28 * strip_rows + 0.4]})
+    else:
+        axis, strip = figure.subplots(), None
+    for result, share, score in scored:
+        _point(axis, share, score.value, score, **style(result))
         axis.annotate(result.submission, (share.value, score.value), xytext=(5, 4),
                       textcoords="offset points", fontsize=7, color="#333333")
+    if set(metrics) <= set(PROPORTION_METRICS):
+        axis.set_ylim(0, 1.02)
+    axis.set_ylabel(f"{metric_name} (clean)")
+    if not scored:
+        axis.text(0.5, 0.5, f"no result with {metric_name} yet", ha="center", va="center",
+                  transform=axis.transAxes, color="#555555")
+    bottom = axis
+    if strip is not None:
+        for row, (result, share, _) in enumerate(unscored):
+            _point(strip, share, row, **style(result))
+            strip.annotate(f"{result.submission} ({result.dataset.name})", (share.value, row),
+                           xytext=(6, -3), textcoords="offset points", fontsize=7, color="#333333")
+        strip.set_ylim(len(unscored) - 0.4, -0.6)
+        strip.set_yticks([])
+        strip.set_ylabel(f"no {metric_name}", fontsize=8)
+        bottom = strip
+    for panel in (axis, strip) if strip is not None else (axis,):
+        panel.axvline(0.5, color="#555555", linestyle=":", linewidth=1)
+        panel.grid(alpha=0.3)
+    bottom.set_xlim(0, 1)
+    bottom.set_xlabel("dynamic share at the last probed layer (0.5 = balanced)")
     for index, dataset in enumerate(datasets):
         axis.plot([], [], linestyle="none", marker=DATASET_MARKERS[index % len(DATASET_MARKERS)],
                   color=colours(index % 10), label=dataset)
-    if any(not PROVENANCE_FILL.get(r.provenance, True) for r, _, _ in drawn):
+    if any(not PROVENANCE_FILL.get(r.provenance, True) for r, _, _ in scored + unscored):
         axis.plot([], [], linestyle="none", marker="o", color="#555555",
                   markerfacecolor="white", label="hollow: template / reported")
-    if set(metrics) <= set(PROPORTION_METRICS):
-        axis.set_ylim(0, 1.02)
-    axis.axvline(0.5, color="#555555", linestyle=":", linewidth=1)
-    axis.set_xlim(0, 1)
-    axis.set_xlabel("dynamic share at the last probed layer (0.5 = balanced)")
-    axis.set_ylabel(f"{'/'.join(metrics)} (clean)")
-    axis.grid(alpha=0.3)
     if datasets:
         axis.legend(fontsize=8, loc="best", framealpha=0.9)
-    caption = f"{task}: main metric vs dynamic share, 95 % intervals"
-    if omitted:
-        caption += f"\n({omitted} result(s) without {'/'.join(metrics)}, e.g. reported rows, not drawn)"
-    axis.set_title(caption, fontsize=10)
+    axis.set_title(f"{task}: {metric_name} vs dynamic share (bars: 95 % intervals)", fontsize=10)
     figure.tight_layout()
     return _save(figure, Path(path))

@@ -34,6 +34,9 @@ from benchmark.submission import build_model, resolve_weights, sha256_file
 from benchmark.tasks import get_task
 
 
+EVAL_CLIPS = "_eval_clips"  # carried with the metrics through checkpoints
+
+
 @dataclass
 class RunOptions:
     """Options of one run (the CLI flags of ``benchmark run``)."""
@@ -157,11 +160,14 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result |
         bar.close()
         if metrics is None and rank == 0:  # accuracy is measured once, on rank 0
             eval_source = task.eval_source(dataset, options.data_root, spec, limit=options.eval_clips)
+            skipped_before = len(skipped)
             metrics = task.evaluate(
                 model, eval_source, spec, batch_size=options.batch_size, device=device,
                 workers=options.workers, seed=options.seed, on_bad_video=options.on_bad_video,
                 skipped=skipped, progress=options.progress,
             )
+            evaluated = len(eval_source) - (len(skipped) - skipped_before)
+            metrics = {**metrics, EVAL_CLIPS: float(evaluated)}
             save_checkpoint()
     except BaseException:
         bar.close()
@@ -190,7 +196,8 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result |
             LayerResult(name=name, module=layers[name].module, **_plain(scores[name].to_dict()))
             for name in layers
         ],
-        metrics=metrics,
+        metrics={k: v for k, v in metrics.items() if k != EVAL_CLIPS},
+        eval_clips=int(metrics[EVAL_CLIPS]),
         main_metric=task.main_metric,
         parameters=sum(p.numel() for p in model.parameters()),
         input=spec.model_dump(),

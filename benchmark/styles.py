@@ -394,7 +394,9 @@ NUM_STYLES: int = len(_FAMILIES)
 #: relative flow EPE < MOTION_THRESHOLD on average over the clips of every test-video kind
 #: (and < MOTION_MAX_THRESHOLD on each clip), and every pair of
 #: members has mean |Pearson r| < APPEARANCE_THRESHOLD and colour-map R^2 (both
-#: directions) < COLOUR_MAP_THRESHOLD. All torch-native.
+#: directions) < COLOUR_MAP_THRESHOLD. All torch-native. Chosen from the
+#: ``--seeds 4`` run (12 clips): false_colour, emboss, cartoon, colour_curve_2 pass the
+#: 2-clip default run but exceed MOTION_MAX_THRESHOLD on a sparse-motion world clip.
 DEFAULT_STYLES: tuple[int, ...] = (0, 1, 2, 3)
 
 

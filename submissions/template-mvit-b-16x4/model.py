@@ -5,7 +5,11 @@ from torch import nn
 
 
 def build(
-    num_classes: int = 400, spatial_size: int = 224, temporal_size: int = 16, embed_dim: int = 96, **overrides
+    num_classes: int = 400,
+    spatial_size: int = 224,
+    temporal_size: int = 16,
+    embed_dim: int = 96,
+    **overrides,
 ) -> nn.Module:
     """MViT-B, 16 blocks in four scale stages (1, 2, 11, 2 blocks); ``overrides`` go to
     ``create_multiscale_vision_transformers``.  Position embeddings are sized by

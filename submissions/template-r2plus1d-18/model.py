@@ -5,5 +5,8 @@ from torchvision.models.video import r2plus1d_18
 
 
 def build(num_classes: int = 400, **overrides) -> nn.Module:
-    """ResNet-18 with (2+1)D factorised convolutions; ``overrides`` go to ``torchvision.models.video.r2plus1d_18``."""
+    """ResNet-18 with (2+1)D factorised convolutions.
+
+    ``overrides`` go to ``torchvision.models.video.r2plus1d_18``.
+    """
     return r2plus1d_18(weights=None, num_classes=num_classes, **overrides)

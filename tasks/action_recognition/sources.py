@@ -26,7 +26,7 @@ EVAL_SPLITS = {"diving48": "test", "ssv2": "validation", "kinetics400": "val", "
 class WorldSource:
     """A split of a synthetic world; supports true factor pairs (METHOD.md §1)."""
 
-    def __init__(self, name: str, split: str, **world_options):
+    def __init__(self, name: str, split: str, limit: int | None = None, **world_options):
         from tasks.synthetic import get_world
 
         self.name = name
@@ -35,6 +35,8 @@ class WorldSource:
         self.num_classes = self.world.num_classes
         self.class_names = list(self.world.class_names)
         self._size = self.world.split_size(split)
+        if limit is not None:
+            self._size = min(self._size, limit)
 
     def __len__(self) -> int:
         return self._size
@@ -100,7 +102,7 @@ class DatasetSource:
 
 
 def _open_world(name: str, split: str | None, data_root, spec: InputSpec, limit=None) -> WorldSource:
-    return WorldSource(name, split or "val")
+    return WorldSource(name, split or "val", limit=limit)
 
 
 def _open_dataset(name: str, split: str | None, data_root, spec: InputSpec, limit=None) -> DatasetSource:

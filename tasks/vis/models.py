@@ -105,8 +105,9 @@ class QueryVIS(nn.Module):
         self,
         num_classes: int = 6,
         num_queries: int = 8,
-        widths: tuple[int, int, int] = (24, 48, 96),
+        widths: tuple[int, int, int] = (16, 32, 64),
         dim: int = 48,
+        pixel_dim: int = 32,
         layers: int = 2,
         heads: int = 4,
         temporal: bool = True,
@@ -116,11 +117,11 @@ class QueryVIS(nn.Module):
         self.temporal = temporal
         self.num_classes = num_classes
         self.encoder = ClipEncoder(widths, temporal)
-        self.pixel_decoder = PixelDecoder(widths, dim)
+        self.pixel_decoder = PixelDecoder(widths, pixel_dim)
         self.decoder = QueryDecoder(widths[-1], dim, num_queries, layers, heads)
         self.queries = nn.Identity()  # probe hook: (B, N, C) query embeddings
         self.class_head = nn.Linear(dim, num_classes + 1)
-        self.mask_embed = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim))
+        self.mask_embed = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, pixel_dim))
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         b, _, t, h, w = x.shape

@@ -39,8 +39,14 @@ class VisWorldSource:
         size = self.world.split_size(split)
         self._size = size if limit is None else min(limit, size)
 
+    has_annotations = True
+
     def __len__(self) -> int:
         return self._size
+
+    def categories(self) -> dict[int, str]:
+        """{category id (1-based): name}."""
+        return {k + 1: name for k, name in enumerate(self.class_names)}
 
     def spec(self, index: int):
         return self.world.spec(self.split, index)
@@ -95,6 +101,10 @@ class YouTubeVisSource:
 
     def __len__(self) -> int:
         return len(self.dataset)
+
+    def categories(self) -> dict[int, str]:
+        """{category id: name} as in the annotation file."""
+        return dict(self.dataset.categories)
 
     def clip(self, index: int) -> np.ndarray:
         return self.dataset.load_frames(index)

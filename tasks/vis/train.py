@@ -1,0 +1,138 @@
+"""Train a reference VIS model on the synthetic VIS world and write it as a submission's weights.
+
+    python -m tasks.vis.train --submission submissions/vis-query-synthetic
+    python -m tasks.vis.train --submission submissions/vis-perframe-synthetic
+
+The model is ``tasks.vis.models.QueryVIS(**model_args)`` with the manifest's
+``model_args`` (``temporal: false`` gives the per-frame baseline, trained with per-frame
+matching); clips are the manifest's ``input`` frames sampled uniformly from the world's
+16-frame clips, as the benchmark feeds them.  Deterministic for a given seed, thread count
+and torch build.  Writes ``weights.safetensors`` and updates ``weights.sha256`` in the
+manifest; prints the loss per epoch and the AP on validation clips at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+from benchmark.manifest import MANIFEST_NAME, read_manifest
+from benchmark.submission import sha256_file
+from tasks.action_recognition.transforms import model_input
+from tasks.vis.adapter import VisTask
+from tasks.vis.losses import set_loss
+from tasks.vis.models import QueryVIS
+from tasks.vis.samples import VisClip, uniform_indices
+from tasks.vis.sources import VisWorldSource
+
+Target = tuple[torch.Tensor, torch.Tensor]  # classes (G,), soft masks (G, T, h, w)
+
+
+def render(source: VisWorldSource, count: int, frames: int) -> list[VisClip]:
+    """The first ``count`` clips of ``source`` cut to ``frames`` uniformly sampled frames."""
+    clips = []
+    for index in range(min(count, len(source))):
+        sample = source.sample(index)
+        clips.append(sample.select(uniform_indices(sample.frames.shape[0], frames)))
+    return clips
+
+
+def clip_target(clip: VisClip, mask_size: tuple[int, int]) -> Target:
+    """Classes (0-based) and masks area-averaged to the prediction grid of the visible instances."""
+    visible = [i for i in clip.instances if i.masks.any()]
+    if not visible:
+        return torch.zeros(0, dtype=torch.long), torch.zeros(0, clip.frames.shape[0], *mask_size)
+    masks = torch.from_numpy(np.stack([i.masks for i in visible])).float()
+    return (torch.tensor([i.category_id - 1 for i in visible]),
+            F.adaptive_avg_pool2d(masks, mask_size))
+
+
+def video_loss(outputs: dict, targets: list[Target]) -> dict[str, torch.Tensor]:
+    """Queries matched to whole tracks (reference model)."""
+    masks = outputs["pred_masks"].flatten(2)
+    return set_loss(outputs["pred_logits"], masks, [(c, m.flatten(1)) for c, m in targets])
+
+
+def frame_loss(outputs: dict, targets: list[Target]) -> dict[str, torch.Tensor]:
+    """Queries matched to the instances of each frame on its own (per-frame baseline)."""
+    logits = outputs["frame_logits"].flatten(0, 1)  # (B*T, N, K+1)
+    masks = outputs["pred_masks"].transpose(1, 2).flatten(0, 1).flatten(2)  # (B*T, N, h*w)
+    frame_targets = []
+    for classes, track_masks in targets:
+        for t in range(track_masks.shape[1]):
+            present = track_masks[:, t].flatten(1).sum(1) > 0
+            frame_targets.append((classes[present], track_masks[present, t].flatten(1)))
+    return set_loss(logits, masks, frame_targets)
+
+
+def train(submission: Path, epochs: int, batch_size: int, lr: float, seed: int,
+          train_clips: int, val_clips: int) -> dict[str, float]:
+    """Train the submission's model; write its weights and pin their sha256; returns val AP."""
+    torch.manual_seed(seed)
+    manifest = read_manifest(submission / MANIFEST_NAME)
+    spec = manifest.input
+    model = QueryVIS(**manifest.model_args)
+    started = time.perf_counter()
+    clips = render(VisWorldSource("train"), train_clips, spec.frames)
+    with torch.no_grad():
+        mask_size = tuple(model(model_input([clips[0].frames], spec))["pred_masks"].shape[-2:])
+    targets = [clip_target(c, mask_size) for c in clips]
+    print(f"rendered {len(clips)} training clips ({time.perf_counter() - started:.0f} s)", flush=True)
+    loss_of = video_loss if model.temporal else frame_loss
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
+    steps = epochs * -(-len(clips) // batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps, pct_start=0.15)
+    rng = np.random.default_rng(seed)
+    for epoch in range(epochs):
+        model.train()
+        order = rng.permutation(len(clips))
+        started, totals = time.perf_counter(), {}
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            x = model_input([clips[i].frames for i in idx], spec)
+            losses = loss_of(model(x), [targets[i] for i in idx])
+            optimizer.zero_grad()
+            losses["total"].backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            for key, value in losses.items():
+                totals[key] = totals.get(key, 0.0) + float(value.detach()) * len(idx)
+        terms = "  ".join(f"{k} {v / len(order):.3f}" for k, v in totals.items())
+        print(f"epoch {epoch + 1}/{epochs}: {terms}  ({time.perf_counter() - started:.0f} s)", flush=True)
+    model.eval()
+    weights = submission / "weights.safetensors"
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
+    digest = sha256_file(weights)
+    manifest_file = submission / MANIFEST_NAME
+    manifest_file.write_text(re.sub(r"sha256: \"?[0-9a-f]{64}\"?", f'sha256: "{digest}"', manifest_file.read_text()))
+    print(f"wrote {weights} (sha256 {digest})")
+    metrics = VisTask().evaluate(model, VisWorldSource("val", limit=val_clips), spec, progress=False)
+    print("val " + "  ".join(f"{k} {v:.3f}" for k, v in metrics.items() if not k.endswith("rel_drop")))
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--submission", type=Path, required=True)
+    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--train-clips", type=int, default=2000)
+    parser.add_argument("--val-clips", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    train(args.submission, args.epochs, args.batch_size, args.lr, args.seed, args.train_clips, args.val_clips)
+
+
+if __name__ == "__main__":
+    main()

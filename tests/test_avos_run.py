@@ -1,0 +1,80 @@
+"""``benchmark run`` end to end for AVOS: the reference submission on the synthetic
+default, and a tiny model on a DAVIS 2016 fixture with stylised pairs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from safetensors.torch import save_file
+
+from benchmark.cli import main
+from benchmark.results import read_result, result_files
+from benchmark.runner import RunOptions, run
+from benchmark.submission import sha256_file
+from benchmark.validate import validate_submission
+from tasks.avos.fixtures import write_davis2016_fixture
+from tasks.avos.models import TwoStreamAvos
+
+REFERENCE = Path(__file__).resolve().parents[1] / "submissions" / "avos-reciprocal-gated-gatedfusion"
+FEW = dict(pairs=16, batch_size=8, eval_clips=8, bootstrap=20, progress=False)
+
+
+def test_reference_submission_runs_on_the_synthetic_default(tmp_path):
+    result, path = run(REFERENCE, RunOptions(output=tmp_path, **FEW))
+    assert path.parent == tmp_path and result.dataset.name == "synthetic-avos"
+    assert result.pair_protocol == "true" and result.main_metric == "jf_mean"
+    assert [layer.name for layer in result.layers][-1] == "fusion.stage4"
+    assert len(result.layers) == 12
+    last = result.last_layer
+    assert last.pairs["dynamic"] + last.pairs["static"] == 16
+    assert 0.0 <= last.dynamic_share.value <= 1.0
+    for key in ("j_mean", "j_recall", "f_mean", "f_recall", "jf_mean", "jf_mean_static", "jf_mean_shuffled"):
+        assert 0.0 <= result.metrics[key] <= 1.0, key
+    assert result.metrics["jf_mean"] > 0.3  # a trained model segments the moving object
+
+
+def write_tiny_avos_submission(root: Path, datasets: str = "[davis2016]") -> Path:
+    folder = root / "tiny-avos"
+    folder.mkdir(parents=True)
+    (folder / "model.py").write_text(
+        "from tasks.avos.models import TwoStreamAvos\n\n\ndef build(**args):\n    return TwoStreamAvos(**args)\n"
+    )
+    args = {"cross": "reciprocal", "gated": True, "fusion": "convex", "widths": [4, 8, 8]}
+    torch.manual_seed(0)
+    save_file(TwoStreamAvos(**args).state_dict(), str(folder / "weights.safetensors"))
+    manifest = {
+        "name": "tiny-avos", "task": "avos", "model": "model.py:build", "model_args": args,
+        "weights": {"path": "weights.safetensors", "sha256": sha256_file(folder / "weights.safetensors")},
+        "layers": {"motion.stage3": "motion.stage3", "fusion.stage3": "fusion.stage3"},
+        "input": {"frames": 1, "size": 32}, "datasets": yaml.safe_load(datasets),
+    }
+    (folder / "submission.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    return folder
+
+
+@pytest.mark.parametrize("flow_cache", ["default", "off"])
+def test_tiny_model_runs_on_a_davis_fixture_with_stylized_pairs(tmp_path, capsys, monkeypatch, flow_cache):
+    monkeypatch.setenv("MOTION_BENCH_FLOW_CACHE", str(tmp_path / "flow") if flow_cache == "default" else "off")
+    root = write_davis2016_fixture(tmp_path / "DAVIS", train=1, val=2, frames=4).root
+    folder = write_tiny_avos_submission(tmp_path / "submissions")
+    code = main(["run", str(folder), "--dataset", "davis2016", "--data-root", str(root), "--pairs", "12",
+                 "--batch-size", "4", "--bootstrap", "10", "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    [path] = result_files(folder)
+    result = read_result(path)
+    assert result.pair_protocol == "stylize" and result.dataset.split == "val"
+    assert result.dataset.num_items == 2 * 3
+    assert {"jf_mean", "jf_mean_static", "jf_mean_shuffled"} <= set(result.metrics)
+    assert validate_submission(folder) == []
+    assert (tmp_path / "flow").is_dir() == (flow_cache == "default")
+
+
+def test_true_pairs_on_real_data_say_what_to_use(tmp_path, capsys):
+    root = write_davis2016_fixture(tmp_path / "DAVIS", train=0, val=1, frames=3).root
+    folder = write_tiny_avos_submission(tmp_path / "submissions")
+    code = main(["run", str(folder), "--dataset", "davis2016", "--data-root", str(root), "--pairs", "4",
+                 "--pair-protocol", "true", "--no-progress"])
+    assert code != 0 and "stylize" in capsys.readouterr().err
