@@ -18,6 +18,7 @@ EPILOG = """examples:
   python -m benchmark changed --base origin/main               # submission folders a branch changes
   python -m benchmark list                                     # tasks, datasets, submissions
   python -m benchmark worlds --out previews/                   # look at the synthetic worlds
+  python -m benchmark styles --out previews/                   # a clip in every style
 """
 
 
@@ -116,6 +117,23 @@ def _worlds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _styles(args: argparse.Namespace) -> int:
+    from benchmark.style_preview import write_style_preview
+
+    if args.video:
+        from tasks.action_recognition.datasets.video import read_clip
+
+        clip = read_clip(args.video, args.video.stem, num_frames=16)
+    else:
+        from tasks.synthetic import get_world
+
+        world = get_world(args.world, size=96)
+        clip = world.render(world.spec("val", args.index))
+    path = write_style_preview(args.out, clip, args.which, args.frames)
+    print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmark",
@@ -178,6 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
     worlds.add_argument("--clips", type=int, default=8)
     worlds.add_argument("--seed", type=int, default=0)
     worlds.set_defaults(func=_worlds)
+
+    styles = sub.add_parser("styles", help="a clip in every procedural style, as one image (e.g. styles --out previews)")
+    styles.add_argument("--out", type=Path, default=Path("previews"))
+    styles.add_argument("--video", type=Path, help="a video file (default: a synthetic clip)")
+    styles.add_argument("--world", default="synthetic-motion")
+    styles.add_argument("--index", type=int, default=0, help="clip index in the world's val split")
+    styles.add_argument("--which", choices=("all", "default"), default="all")
+    styles.add_argument("--frames", type=int, default=6)
+    styles.set_defaults(func=_styles)
     return parser
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from benchmark.errors import DataError
 from benchmark.estimator import DYNAMIC, STATIC
 from benchmark.registry import Registry
+from benchmark.sampling import uniform_indices
 
 FACTOR_NAMES = {DYNAMIC: "dynamic", STATIC: "static"}
 
@@ -103,6 +104,20 @@ def _style_clip(clip: np.ndarray, style_id: int) -> np.ndarray:
     return (y.clamp_(0, 1).mul_(255.0).round_().to(torch.uint8).permute(0, 2, 3, 1).numpy())
 
 
+def choose_styles(styles: tuple[int, ...], spec: PairSpec) -> tuple[int, int, np.random.Generator]:
+    """The pair's two style ids: different for a dynamic pair, equal for a static pair."""
+    rng = np.random.default_rng([spec.seed, 0x57])
+    first = int(rng.integers(len(styles)))
+    second = first
+    if spec.factor == DYNAMIC:
+        second = (first + 1 + int(rng.integers(len(styles) - 1))) % len(styles)
+    return styles[first], styles[second], rng
+
+
+def _shuffle_seed(spec: PairSpec, rng: np.random.Generator) -> int | None:
+    return int(rng.integers(2**31 - 1)) if spec.factor == STATIC else None
+
+
 class StylizedPairs:
     """Pairs on real video (METHOD.md §1): the clip in two different procedural styles
     (dynamic pair), or one style twice with the second clip's frames permuted (static)."""
@@ -116,27 +131,51 @@ class StylizedPairs:
         if len(self.styles) < 2:
             raise ValueError("the stylize protocol needs at least 2 styles")
 
-    def _styles(self, spec: PairSpec) -> tuple[int, int, np.random.Generator]:
-        rng = np.random.default_rng([spec.seed, 0x57])
-        first = int(rng.integers(len(self.styles)))
-        if spec.factor == DYNAMIC:
-            second = (first + 1 + int(rng.integers(len(self.styles) - 1))) % len(self.styles)
-        else:
-            second = first
-        return self.styles[first], self.styles[second], rng
-
     def __call__(self, source, spec: PairSpec) -> PairClips:
-        style_a, style_b, rng = self._styles(spec)
+        style_a, style_b, rng = choose_styles(self.styles, spec)
         clip = source.clip(spec.item)
         a = _style_clip(clip, style_a)
         b = a if style_b == style_a else _style_clip(clip, style_b)
-        shuffle = int(rng.integers(2**31 - 1)) if spec.factor == STATIC else None
-        return PairClips(a, b.copy(), shuffle)
+        return PairClips(a, b.copy(), _shuffle_seed(spec, rng))
+
+
+def _center_square(frames: np.ndarray) -> np.ndarray:
+    h, w = frames.shape[1:3]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    return frames[:, top:top + side, left:left + side]
+
+
+class PrestylizedPairs:
+    """Like ``stylize``, with the styles read from a pre-stylised copy of the dataset laid
+    out as ``<root>/style_<k>/<video>/<frame>.jpg`` (``--pair-protocol prestylized:<root>``).
+    The video folder is the clip's video file name without extension."""
+
+    name = "prestylized"
+
+    def __init__(self, root: str):
+        from benchmark.prestylized import PrestylizedStore
+
+        self.store = PrestylizedStore(root)
+        self.styles = tuple(self.store.styles)
+        if len(self.styles) < 2:
+            raise DataError(f"{root}: the prestylized protocol needs at least 2 style folders")
+
+    def __call__(self, source, spec: PairSpec) -> PairClips:
+        video = source.video_name(spec.item) if hasattr(source, "video_name") else source.clip_id(spec.item)
+        style_a, style_b, rng = choose_styles(self.styles, spec)
+        available = self.store.num_frames(video)
+        wanted = getattr(source, "num_frames", None) or available
+        indices = uniform_indices(available, wanted)
+        a = _center_square(self.store.load(video, style_a, indices))
+        b = a if style_b == style_a else _center_square(self.store.load(video, style_b, indices))
+        return PairClips(a, b.copy(), _shuffle_seed(spec, rng))
 
 
 PAIR_PROTOCOLS: Registry = Registry("pair protocol")
 PAIR_PROTOCOLS.register("true", TruePairs)
 PAIR_PROTOCOLS.register("stylize", StylizedPairs)
+PAIR_PROTOCOLS.register("prestylized", PrestylizedPairs)
 
 
 def get_protocol(text: str):

@@ -50,3 +50,32 @@ def test_bad_videos_fail_or_are_skipped_and_counted(tmp_path, diving48_submissio
 def test_real_dataset_without_data_root_says_what_to_do(diving48_submission, capsys):
     assert main(["run", str(diving48_submission), "--dataset", "diving48", "--no-progress"]) != 0
     assert "--data-root" in capsys.readouterr().err
+
+
+def test_run_with_prestylized_pairs(tmp_path, diving48_submission):
+    from benchmark.prestylized import write_fixture
+
+    root = tmp_path / "Diving48"
+    fixture = write_diving48_fixture(root, n_videos=8, frames=16)
+    styled = tmp_path / "Diving48-styled"
+    write_fixture(styled, videos=tuple(fixture.splits["test"]), styles=3, frames=12, size=(40, 48))
+    args = ["run", str(diving48_submission), "--dataset", "diving48", "--data-root", str(root),
+            "--pair-protocol", f"prestylized:{styled}", "--pairs", "12", "--batch-size", "4",
+            "--bootstrap", "20", "--no-progress"]
+    assert main(args) == 0
+    result = read_result(diving48_submission / "results" / "diving48__prestylized.json")
+    assert result.pair_protocol == f"prestylized:{styled}"
+    assert sum(result.last_layer.pairs.values()) == 12
+
+
+def test_prestylized_copy_missing_a_video_names_it(tmp_path, diving48_submission, capsys):
+    from benchmark.prestylized import write_fixture
+
+    root = tmp_path / "Diving48"
+    fixture = write_diving48_fixture(root, n_videos=4, frames=16)
+    styled = tmp_path / "styled"
+    write_fixture(styled, videos=tuple(fixture.splits["test"][:1]), styles=2, frames=8)
+    args = ["run", str(diving48_submission), "--dataset", "diving48", "--data-root", str(root),
+            "--pair-protocol", f"prestylized:{styled}", "--pairs", "8", "--no-progress"]
+    assert main(args) != 0
+    assert fixture.splits["test"][1] in capsys.readouterr().err

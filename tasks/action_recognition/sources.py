@@ -84,9 +84,14 @@ class DatasetSource:
         )
         self.num_classes = self.dataset.num_classes
         self.class_names = list(self.dataset.class_names)
+        self.num_frames = frames
 
     def __len__(self) -> int:
         return len(self.dataset)
+
+    def video_name(self, index: int) -> str:
+        """The video file name without extension (the folder name in pre-stylised copies)."""
+        return self.dataset.records[index].path.stem
 
     def clip(self, index: int) -> np.ndarray:
         return self.dataset.load(index)

@@ -8,20 +8,13 @@ import torch.nn.functional as F
 
 from benchmark.manifest import InputSpec
 from benchmark.pairs import frame_permutation
-
-
-def temporal_indices(available: int, wanted: int) -> np.ndarray:
-    """``wanted`` frame indices spread uniformly (centre-aligned) over ``available`` frames."""
-    if available == wanted:
-        return np.arange(wanted)
-    positions = (np.arange(wanted) + 0.5) * available / wanted - 0.5
-    return np.clip(np.round(positions), 0, available - 1).astype(np.int64)
+from benchmark.sampling import uniform_indices
 
 
 def clips_to_tensor(clips: list[np.ndarray], spec: InputSpec) -> torch.Tensor:
     """Stack clips into a normalised float tensor (B, 3, T, S, S): temporal sampling to
     ``spec.frames``, resize to ``spec.size`` (square), per-channel mean/std."""
-    sampled = np.stack([clip[temporal_indices(clip.shape[0], spec.frames)] for clip in clips])
+    sampled = np.stack([clip[uniform_indices(clip.shape[0], spec.frames)] for clip in clips])
     b, t, h, w, _ = sampled.shape
     x = torch.from_numpy(sampled).permute(0, 4, 1, 2, 3).float()  # (B, 3, T, H, W)
     if (h, w) != (spec.size, spec.size):

@@ -4,8 +4,10 @@ submission (weights, sha256 pin, and the folder itself when it does not exist ye
     python -m tasks.avos.train --cross reciprocal --gated --fusion gated \\
         --submission submissions/avos-reciprocal-gated-gatedfusion
 
-Frames (RGB + colour-coded Farneback flow to the next frame + mask) are rendered once, at
-the manifest's input size; the loss is binary cross-entropy plus soft Dice.  Deterministic
+Frames (RGB + colour-coded Farneback flow to the next frame + mask) of train clips of
+synthetic-avos, a quarter of them from the camouflage world by default (trained on plain
+clips only, models learn to need the object's look and score J ~ 0 under camouflage), are
+rendered once at the manifest's input size; the loss is binary cross-entropy plus soft Dice.  Deterministic
 for a given seed, thread count and torch build.
 """
 
@@ -48,16 +50,28 @@ def frame_indices(steps: int, per_clip: int) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, steps - 1, per_clip)).astype(int))
 
 
-def render_frames(source: SyntheticAvosSource, clips: int, per_clip: int, spec: InputSpec):
-    """``(inputs [rgb, flow], masks (N, 1, S, S) float)`` of ``per_clip`` frames of the first
-    ``clips`` clips."""
+def render_samples(source: SyntheticAvosSource, clips: range, per_clip: int, spec: InputSpec) -> list:
+    """``per_clip`` evenly spread frame samples of each clip index in ``clips``."""
     steps = source.world.frames - 1
-    samples = []
-    for clip in range(min(clips, source.num_clips)):
-        for t in frame_indices(steps, per_clip):
-            samples.append(source.sample(clip * steps + int(t), size=spec.size))
+    return [source.sample(clip * steps + int(t), size=spec.size)
+            for clip in clips for t in frame_indices(steps, per_clip)]
+
+
+def to_tensors(samples: list, spec: InputSpec) -> tuple[list[torch.Tensor], torch.Tensor]:
+    """``(inputs [rgb, flow], masks (N, 1, S, S) float)``."""
     masks = torch.from_numpy(np.stack([s.mask for s in samples])).float()[:, None]
     return model_input(samples, spec), masks
+
+
+def training_frames(clips: int, camouflage_fraction: float, per_clip: int, spec: InputSpec):
+    """Frames of ``clips`` train clips: the first ones from synthetic-avos, the next
+    ``round(camouflage_fraction * clips)`` (other clip indices) from the camouflage world."""
+    camouflaged = round(camouflage_fraction * clips)
+    plain = clips - camouflaged
+    samples = render_samples(SyntheticAvosSource("synthetic-avos", "train"), range(plain), per_clip, spec)
+    samples += render_samples(SyntheticAvosSource("synthetic-avos-camouflage", "train"),
+                              range(plain, clips), per_clip, spec)
+    return to_tensors(samples, spec)
 
 
 def segmentation_loss(logits: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
@@ -130,11 +144,11 @@ def train(args: argparse.Namespace) -> dict[str, float]:
     command = (f"python -m tasks.avos.train --cross {args.cross}{' --gated' if args.gated else ''} "
                f"--fusion {args.fusion} --submission {args.submission}")
     description = (f"Two-stream AVOS reference (cross={args.cross}, gated={args.gated}, fusion={args.fusion}) "
-                   f"trained on {args.world}. Reproduce: {command}")
+                   f"trained on synthetic-avos with {args.camouflage_fraction:.0%} camouflaged clips. Reproduce: {command}")
     spec = ensure_submission(args.submission, model_args, description)
     started = time.perf_counter()
-    inputs, masks = render_frames(SyntheticAvosSource(args.world, "train"), args.train_clips, args.frames_per_clip, spec)
-    val = {name: render_frames(SyntheticAvosSource(name, "val"), args.val_clips, 4, spec)
+    inputs, masks = training_frames(args.train_clips, args.camouflage_fraction, args.frames_per_clip, spec)
+    val = {name: to_tensors(render_samples(SyntheticAvosSource(name, "val"), range(args.val_clips), 4, spec), spec)
            for name in ("synthetic-avos", "synthetic-avos-camouflage")}
     print(f"rendered {masks.shape[0]} training frames in {time.perf_counter() - started:.0f} s", flush=True)
     model = TwoStreamAvos(**model_args)
@@ -171,7 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fusion", choices=FUSIONS, default="concat")
     parser.add_argument("--widths", type=lambda s: [int(w) for w in s.split(",")], default=[16, 32, 64, 128])
     parser.add_argument("--submission", type=Path, required=True)
-    parser.add_argument("--world", default="synthetic-avos", choices=["synthetic-avos", "synthetic-avos-camouflage"])
+    parser.add_argument("--camouflage-fraction", type=float, default=0.25,
+                        help="share of training clips from the camouflage world (0: synthetic-avos only)")
     parser.add_argument("--train-clips", type=int, default=300)
     parser.add_argument("--frames-per-clip", type=int, default=8)
     parser.add_argument("--val-clips", type=int, default=40)

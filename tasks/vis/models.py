@@ -81,21 +81,26 @@ def _coordinates(t: int, h: int, w: int, device) -> torch.Tensor:
 
 
 class QueryDecoder(nn.Module):
-    """Learned queries attending (with self-attention between them) to the deepest stage."""
+    """Learned queries attending (with self-attention between them) to the tokens of the
+    two deepest stages, each token tagged with its (time, y, x) position and its stage."""
 
-    def __init__(self, width: int, dim: int, num_queries: int, layers: int, heads: int):
+    def __init__(self, widths: tuple[int, ...], dim: int, num_queries: int, layers: int, heads: int):
         super().__init__()
         self.query = nn.Parameter(torch.randn(num_queries, dim) * 0.1)
-        self.memory = nn.Linear(width, dim)
+        self.memory = nn.ModuleList(nn.Linear(w, dim) for w in widths)
+        self.level = nn.Parameter(torch.zeros(len(widths), dim))
         self.position = nn.Linear(3, dim)
         layer = nn.TransformerDecoderLayer(dim, heads, 2 * dim, dropout=0.0, batch_first=True, norm_first=True)
         self.layers = nn.TransformerDecoder(layer, layers, norm=nn.LayerNorm(dim))
 
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        b, _, t, h, w = features.shape
-        memory = self.memory(features.flatten(2).transpose(1, 2))
-        memory = memory + self.position(_coordinates(t, h, w, features.device))
-        return self.layers(self.query.expand(b, -1, -1), memory)
+    def forward(self, features: list[torch.Tensor]) -> torch.Tensor:
+        tokens = []
+        for k, (project, f) in enumerate(zip(self.memory, features, strict=True)):
+            _, _, t, h, w = f.shape
+            position = self.position(_coordinates(t, h, w, f.device)) + self.level[k]
+            tokens.append(project(f.flatten(2).transpose(1, 2)) + position)
+        memory = torch.cat(tokens, dim=1)
+        return self.layers(self.query.expand(memory.shape[0], -1, -1), memory)
 
 
 class QueryVIS(nn.Module):
@@ -118,7 +123,7 @@ class QueryVIS(nn.Module):
         self.num_classes = num_classes
         self.encoder = ClipEncoder(widths, temporal)
         self.pixel_decoder = PixelDecoder(widths, pixel_dim)
-        self.decoder = QueryDecoder(widths[-1], dim, num_queries, layers, heads)
+        self.decoder = QueryDecoder(widths[1:], dim, num_queries, layers, heads)
         self.queries = nn.Identity()  # probe hook: (B, N, C) query embeddings
         self.class_head = nn.Linear(dim, num_classes + 1)
         self.mask_embed = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, pixel_dim))
@@ -129,7 +134,7 @@ class QueryVIS(nn.Module):
             x = x.transpose(1, 2).reshape(b * t, 3, 1, h, w)
         features = self.encoder(x)
         pixels = self.pixel_decoder(features)
-        queries = self.queries(self.decoder(features[-1]))
+        queries = self.queries(self.decoder(features[1:]))
         logits = self.class_head(queries)
         masks = torch.einsum("bnc,bcthw->bnthw", self.mask_embed(queries), pixels)
         if self.temporal:

@@ -16,6 +16,7 @@ import av
 import cv2
 import numpy as np
 
+from benchmark.sampling import uniform_indices
 from benchmark.errors import DataError
 
 #: Seek instead of decoding from the start when the first wanted frame is this many
@@ -96,8 +97,7 @@ def sample_indices(
     if num_frames <= 0:
         raise ValueError(f"num_frames must be positive, got {num_frames}")
     if sampling_rate is None:
-        idx = np.floor((np.arange(num_frames) + 0.5) * num_available / num_frames)
-        return np.minimum(idx.astype(np.int64), num_available - 1)
+        return uniform_indices(num_available, num_frames)
     if sampling_rate <= 0:
         raise ValueError(f"sampling_rate must be positive or None, got {sampling_rate}")
     window = num_frames * sampling_rate
