@@ -33,7 +33,6 @@ from benchmark.results import (
 from benchmark.submission import build_model, resolve_weights, sha256_file
 from benchmark.tasks import get_task
 
-
 EVAL_CLIPS = "_eval_clips"  # carried with the metrics through checkpoints
 
 

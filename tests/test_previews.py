@@ -1,4 +1,4 @@
-"""The style preview shows one clip in every style."""
+"""Previews for people: the synthetic worlds and the procedural styles."""
 
 from __future__ import annotations
 
@@ -14,3 +14,11 @@ def test_styles_command_writes_one_row_per_style(tmp_path):
     rows = 1 + len(DEFAULT_STYLES)
     assert image.height == rows * (96 * 2 + 2)
     assert image.width == 120 + 3 * (96 * 2 + 2)
+
+
+def test_worlds_command_writes_a_gif_and_a_contact_sheet(tmp_path):
+    assert main(["worlds", "--out", str(tmp_path), "--world", "synthetic-motion", "--clips", "2"]) == 0
+    sheet = Image.open(tmp_path / "synthetic-motion.png")
+    gif = Image.open(tmp_path / "synthetic-motion.gif")
+    assert sheet.width > sheet.height > 0
+    assert gif.n_frames >= 2
