@@ -47,13 +47,14 @@ class LayerSpec(_Strict):
 
     ``pool``: ``auto`` (by rank: 5-D (B,C,T,H,W) and 4-D (B,C,H,W) average all but the
     channel axis; 3-D (B,N,C) token sequences average the tokens; 2-D as is),
-    ``tokens`` or ``channels_first`` to force one reading of a 3-D output.
+    ``tokens`` or ``channels_first`` to force one reading of a 3-D output, and
+    ``channels_last`` for outputs shaped (B, ..., C) such as Swin's (B, T, H, W, C).
     ``output``: which element of a tuple/list output to use; by default every tensor
     element is pooled and the results concatenated (e.g. SlowFast's two pathways).
     """
 
     module: str
-    pool: Literal["auto", "tokens", "channels_first"] = "auto"
+    pool: Literal["auto", "tokens", "channels_first", "channels_last"] = "auto"
     output: int | None = None
 
 

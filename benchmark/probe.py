@@ -20,6 +20,8 @@ from benchmark.manifest import LayerSpec
 def pool_output(output: torch.Tensor, pool: str = "auto") -> torch.Tensor:
     """Pool one layer output to (N, C) in float32 (METHOD.md §2)."""
     x = output.detach().float()
+    if pool == "channels_last" and x.ndim >= 3:  # (N, ..., C), e.g. Swin's (N, T, H, W, C)
+        return x.flatten(1, -2).mean(1)
     if x.ndim >= 4:  # (N, C, T, H, W) or (N, C, H, W): average everything but channels
         return x.flatten(2).mean(-1)
     if x.ndim == 3:

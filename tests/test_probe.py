@@ -70,3 +70,8 @@ def test_hooks_are_removed_after_the_context():
     with LayerProbe(model, {"both": "block"}):
         pass
     assert not model.block._forward_hooks
+
+
+def test_channels_last_outputs_pool_over_everything_but_the_last_axis():
+    swin_like = torch.randn(2, 4, 3, 3, 6)  # (B, T, H, W, C)
+    assert torch.allclose(pool_output(swin_like, "channels_last"), swin_like.mean(dim=(1, 2, 3)))

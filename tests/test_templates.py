@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from benchmark.leaderboard import write_leaderboard
-from benchmark.manifest import Submission, load_submission
+from benchmark.manifest import Submission, load_submission, read_manifest
 from benchmark.probe import LayerProbe
 from benchmark.results import read_result, result_files
 from benchmark.runner import RunOptions, run
@@ -26,7 +26,11 @@ from benchmark.validate import validate_submission
 from tasks.action_recognition.transforms import model_input
 
 SUBMISSIONS = Path(__file__).resolve().parents[1] / "submissions"
-TEMPLATES = sorted(p.name for p in SUBMISSIONS.glob("template-*") if (p / "submission.yaml").is_file())
+TEMPLATES = sorted(  # the action-recognition templates (other tasks test their own)
+    p.name for p in SUBMISSIONS.glob("template-*")
+    if (p / "submission.yaml").is_file()
+    and read_manifest(p / "submission.yaml").task == "action_recognition"
+)
 NUM_CLASSES = 14  # synthetic-motion
 
 RES50 = {"stem": 64, "res2": 256, "res3": 512, "res4": 1024, "res5": 2048}

@@ -10,11 +10,14 @@ builds the meta-architecture with ``detectron2.modeling.build_model`` and wraps 
   to BGR when the config's ``INPUT.FORMAT`` is BGR;
 - the backbone sees the clip's frames folded into the batch, as detectron2 VIS models do,
   so ``model.backbone.res2`` ... are probe-able as they are (the probe averages frames);
-- the segmentation head's raw outputs are returned, which for Mask2Former-VIS-style heads
-  already are the VIS output contract: ``pred_logits`` (1, Q, K+1) and ``pred_masks``
-  (1, Q, T, h, w) per clip (see tasks/vis/predictions.py);
+  the backbone runs once over all frames of all clips, because a probe hook keeps only a
+  module's last call in a forward pass;
+- the segmentation head runs once per clip (Mask2Former-VIS heads take all frames they get
+  as one video at inference); its raw outputs, concatenated over clips, already are the VIS
+  output contract: ``pred_logits`` (B, Q, K+1) and ``pred_masks`` (B, Q, T, h, w) (see
+  tasks/vis/predictions.py);
 - the query embeddings (the last output of the transformer decoder's final norm, (Q, 1, C)
-  in Mask2Former) are passed through the identity module ``queries`` as (1, Q, C), so the
+  in Mask2Former) of all clips go through the identity module ``queries`` as (B, Q, C), so the
   manifest can probe them with ``{module: queries, pool: tokens}``.
 
 Weights: the harness loads a state dict strictly into this wrapper, so keys are the
@@ -59,24 +62,32 @@ class Detectron2VIS(nn.Module):
         self.decoder_norm = decoder_norm
         self.queries = nn.Identity()  # probe hook: (B, Q, C) query embeddings
 
-    def _one_clip(self, frames: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Frames (T, 3, H, W) of one clip (Mask2Former-VIS heads treat a batch as one video
-        at inference)."""
+    def _head(self, features: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """Head outputs and query embeddings (1, Q, C) of one clip's features (Mask2Former-VIS
+        heads treat everything they get as one video at inference)."""
         captured: list[torch.Tensor] = []
         norm = self.model.get_submodule(self.decoder_norm)
         handle = norm.register_forward_hook(lambda module, inputs, output: captured.append(output))
         try:
-            outputs = self.model.sem_seg_head(self.model.backbone(frames))
+            outputs = self.model.sem_seg_head(features)
         finally:
             handle.remove()
-        self.queries(captured[-1].transpose(0, 1))  # (Q, 1, C) -> (1, Q, C)
-        return {"pred_logits": outputs["pred_logits"], "pred_masks": outputs["pred_masks"]}
+        return outputs, captured[-1].transpose(0, 1)  # (Q, 1, C) -> (1, Q, C)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        b, c, t, h, w = x.shape
         if self.bgr:
             x = x.flip(1)
-        per_clip = [self._one_clip(clip.transpose(0, 1)) for clip in x]  # (T, 3, H, W) each
-        return {key: torch.cat([out[key] for out in per_clip]) for key in ("pred_logits", "pred_masks")}
+        # One backbone pass over all frames (frames folded into the batch, clip-major), so a
+        # probed backbone layer sees every clip in one call.
+        features = self.model.backbone(x.transpose(1, 2).reshape(b * t, c, h, w))
+        outputs, queries = [], []
+        for i in range(b):
+            out, q = self._head({k: v[i * t:(i + 1) * t] for k, v in features.items()})
+            outputs.append(out)
+            queries.append(q)
+        self.queries(torch.cat(queries))  # one call: (B, Q, C)
+        return {key: torch.cat([out[key] for out in outputs]) for key in ("pred_logits", "pred_masks")}
 
 
 def build(

@@ -9,16 +9,12 @@ any input through the ordinary hook path, none of which adds a parameter or a bu
   ``pytorchvideo.models.resnet.create_resnet`` with the kernel layout of each recipe and a
   *global* head pool (the recipes' fixed pool windows cover the whole final map at the
   native input size, so the logits are identical there, and other sizes still run);
-- :func:`add_channels_first_taps`: parameter-free ``taps.<name>`` modules that re-emit a
-  channels-last (B, T, H, W, C) output as (B, C, T, H, W), for Swin-style models whose
-  stage outputs the probe would otherwise read along the wrong axis;
 - :class:`TemporalSegmentNetwork`: a timm 2D backbone applied to every frame with the
   class scores averaged over time (TSN-style consensus).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Literal
 
 import torch
@@ -74,36 +70,6 @@ def create_pytorchvideo_resnet50(kind: ResNetKind, num_classes: int = 400, **ove
     )
     options.update(overrides)
     return create_resnet(**options)
-
-
-class ChannelsFirst(nn.Module):
-    """(B, T, H, W, C) -> (B, C, T, H, W); no parameters (a probe tap)."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.permute(0, 4, 1, 2, 3)
-
-
-def add_channels_first_taps(model: nn.Module, sources: Mapping[str, str]) -> nn.Module:
-    """Add ``model.taps.<name>`` fed with the output of module ``sources[name]``.
-
-    Each tap runs inside a forward hook of its source module and its result is discarded
-    by the model, so the forward pass and the state dict are unchanged; a layer spec
-    ``taps.<name>`` then probes the source output channels-first.
-    """
-    taps = nn.ModuleDict({name: ChannelsFirst() for name in sources})
-    model.add_module("taps", taps)
-    for name, path in sources.items():
-        model.get_submodule(path).register_forward_hook(_feed(taps[name]))
-    return model
-
-
-def _feed(tap: nn.Module):
-    """A forward hook that passes the output to ``tap`` and leaves it unchanged."""
-
-    def hook(_module: nn.Module, _inputs, output: torch.Tensor) -> None:
-        tap(output)
-
-    return hook
 
 
 class TemporalSegmentNetwork(nn.Module):

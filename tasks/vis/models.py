@@ -8,6 +8,9 @@ track over all frames; trained with Hungarian matching of queries to whole track
 modelling (2D convolutions, every frame encoded and decoded on its own, trained with
 per-frame matching); tracks are formed by linking query k of every frame.
 
+Both classify a query from its embedding plus the pixel features averaged under its own
+predicted mask (clip-wide for the reference, per frame for the baseline).
+
 Input (B, 3, T, H, W).  Output (the VIS output contract the adapter reads)::
 
     {"pred_logits": (B, N, K + 1)   class logits, last = no object,
@@ -125,6 +128,7 @@ class QueryVIS(nn.Module):
         self.pixel_decoder = PixelDecoder(widths, pixel_dim)
         self.decoder = QueryDecoder(widths[1:], dim, num_queries, layers, heads)
         self.queries = nn.Identity()  # probe hook: (B, N, C) query embeddings
+        self.class_pixels = nn.Conv3d(pixel_dim, dim, 1)
         self.class_head = nn.Linear(dim, num_classes + 1)
         self.mask_embed = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, pixel_dim))
 
@@ -135,8 +139,8 @@ class QueryVIS(nn.Module):
         features = self.encoder(x)
         pixels = self.pixel_decoder(features)
         queries = self.queries(self.decoder(features[1:]))
-        logits = self.class_head(queries)
         masks = torch.einsum("bnc,bcthw->bnthw", self.mask_embed(queries), pixels)
+        logits = self.class_head(queries + self._mask_pooled(masks, pixels))
         if self.temporal:
             return {"pred_logits": logits, "pred_masks": masks}
         n, k = logits.shape[1], logits.shape[2]
@@ -145,6 +149,13 @@ class QueryVIS(nn.Module):
         # A track's class: the mean over its frames of the class probabilities.
         video_logits = frame_logits.softmax(-1).mean(1).clamp_min(1e-8).log()
         return {"pred_logits": video_logits, "pred_masks": masks, "frame_logits": frame_logits}
+
+    def _mask_pooled(self, masks: torch.Tensor, pixels: torch.Tensor) -> torch.Tensor:
+        """(B, N, C) class features averaged over each query's (soft, detached) mask, so the
+        classifier sees the pixels of the instance it segments."""
+        weights = masks.detach().sigmoid()
+        pooled = torch.einsum("bnthw,bcthw->bnc", weights, self.class_pixels(pixels))
+        return pooled / weights.sum((2, 3, 4)).clamp_min(1.0)[..., None]
 
 
 ARCHITECTURES = {
