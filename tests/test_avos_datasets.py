@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from benchmark.errors import DataError
-from tasks.avos.datasets import FlowOptions, SyntheticAvosSource, open_dataset, read_davis2016, read_moca
+from tasks.avos.datasets import (
+    FlowOptions,
+    SyntheticAvosSource,
+    open_dataset,
+    read_davis2016,
+    read_moca,
+)
 from tasks.avos.fixtures import write_davis2016_fixture, write_moca_fixture
 
 

@@ -22,7 +22,16 @@ REFERENCE = Path(__file__).resolve().parents[1] / "submissions" / "avos-reciproc
 FEW = dict(pairs=16, batch_size=8, eval_clips=8, bootstrap=20, progress=False)
 
 
-def test_reference_submission_runs_on_the_synthetic_default(tmp_path):
+@pytest.fixture
+def one_thread():
+    """Small convolutions run fastest on one thread (and on a shared machine, much faster)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_reference_submission_runs_on_the_synthetic_default(tmp_path, one_thread):
     result, path = run(REFERENCE, RunOptions(output=tmp_path, **FEW))
     assert path.parent == tmp_path and result.dataset.name == "synthetic-avos"
     assert result.pair_protocol == "true" and result.main_metric == "jf_mean"
@@ -78,3 +87,11 @@ def test_true_pairs_on_real_data_say_what_to_use(tmp_path, capsys):
     code = main(["run", str(folder), "--dataset", "davis2016", "--data-root", str(root), "--pairs", "4",
                  "--pair-protocol", "true", "--no-progress"])
     assert code != 0 and "stylize" in capsys.readouterr().err
+
+
+AVOS_SUBMISSIONS = sorted((REFERENCE.parent).glob("avos-*"))
+
+
+@pytest.mark.parametrize("folder", AVOS_SUBMISSIONS, ids=[p.name for p in AVOS_SUBMISSIONS])
+def test_every_avos_submission_validates(folder):
+    assert validate_submission(folder) == []

@@ -113,3 +113,27 @@ def test_a_model_breaking_the_output_contract_is_told_what_to_return():
 
     with pytest.raises(BenchmarkError, match="pred_logits"):
         get_task("vis").evaluate(Logits(), WhiteSquares(), SPEC, progress=False)
+
+
+def test_youtube_vis_sources_read_the_published_layout(tmp_path):
+    from tasks.synthetic import get_world
+    from tasks.synthetic.youtube_vis_export import export_youtube_vis
+
+    world = get_world("synthetic-vis", train=0, val=2, test=0, frames=6, size=40)
+    (export_youtube_vis(world, "val", tmp_path)).rename(tmp_path / "valid.json")
+    task = get_task("vis")
+    source = task.open_source("youtube-vis-2021", None, tmp_path, SPEC)  # split "valid" by default
+    assert (source.split, len(source)) == ("valid", 2)
+    assert source.clip(0).shape == (4, 32, 32, 3)  # the model's frames and size
+    sample = source.sample(1)
+    assert sample.instances[0].masks.shape == (4, 32, 32)
+    assert source.label(1) == sample.instances[0].category_id - 1
+    metrics = task.evaluate(Brightness(), source, SPEC, progress=False)
+    assert 0.0 <= metrics["AP"] <= 1.0 and "AP_shuffled" in metrics
+
+
+def test_youtube_vis_needs_a_data_root():
+    from benchmark.errors import DataError
+
+    with pytest.raises(DataError, match="--data-root"):
+        get_task("vis").open_source("youtube-vis-2019", None, None, SPEC)

@@ -13,7 +13,6 @@ from tasks.vis.models import QueryVIS
 from tasks.vis.predictions import clip_tracks
 
 
-
 @pytest.fixture(autouse=True)
 def one_thread():
     """Tiny models run fastest on one thread (and do not fight over a busy CPU)."""

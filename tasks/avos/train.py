@@ -187,10 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--submission", type=Path, required=True)
     parser.add_argument("--camouflage-fraction", type=float, default=0.25,
                         help="share of training clips from the camouflage world (0: synthetic-avos only)")
-    parser.add_argument("--train-clips", type=int, default=300)
+    parser.add_argument("--train-clips", type=int, default=400)
     parser.add_argument("--frames-per-clip", type=int, default=8)
     parser.add_argument("--val-clips", type=int, default=40)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
