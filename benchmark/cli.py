@@ -25,6 +25,10 @@ EPILOG = """examples:
 def _run(args: argparse.Namespace) -> int:
     from benchmark.runner import RunOptions, format_table, run
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     options = RunOptions(
         dataset=args.dataset,
         data_root=args.data_root,
@@ -159,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicates (0: no intervals)")
     run.add_argument("--eval-clips", type=int, help="limit the clips used for accuracy")
     run.add_argument("--workers", type=int, default=0, help="DataLoader workers for decoding")
+    run.add_argument("--threads", type=int, help="CPU threads for torch (e.g. 1 on a busy machine)")
     run.add_argument("--resume", action="store_true", help="continue an interrupted run")
     run.add_argument("--on-bad-video", choices=("skip", "fail"), default="fail",
                      help="skip (count and list) or fail on a missing/undecodable video")

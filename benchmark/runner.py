@@ -276,7 +276,7 @@ def format_table(result: Result) -> str:
         f"{k}: {v:.3f}" for k, v in result.metrics.items() if not k.endswith("rel_drop")
     ]
     drops = [f"{k}: {v:+.1%}" for k, v in result.metrics.items() if k.endswith("rel_drop")]
-    return "\n".join([table, "", "accuracy  " + "  ".join(metric_lines), "relative drop  " + "  ".join(drops)])
+    return "\n".join([table, "", "metrics  " + "  ".join(metric_lines), "relative drop  " + "  ".join(drops)])
 
 
 def options_dict(options: RunOptions) -> dict:
