@@ -154,9 +154,11 @@ def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path) -> Pa
                                       gridspec_kw={"height_ratios": [5.5, 0.28 * strip_rows + 0.4]})
     else:
         axis, strip = figure.subplots(), None
-    for result, share, score in scored:
+    for k, (result, share, score) in enumerate(scored):
         _point(axis, share, score.value, score, **style(result))
-        axis.annotate(result.submission, (share.value, score.value), xytext=(5, 4),
+        protocol = result.pair_protocol.split(":", 1)[0]
+        axis.annotate(f"{result.submission} ({protocol} pairs)", (share.value, score.value),
+                      xytext=(5, 4 if k % 2 == 0 else -10),  # alternate sides: fewer collisions
                       textcoords="offset points", fontsize=7, color="#333333")
     if set(metrics) <= set(PROPORTION_METRICS):
         axis.set_ylim(0, 1.02)
