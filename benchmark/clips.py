@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 from torch.utils.data import DataLoader, Dataset
@@ -48,6 +49,18 @@ class PairDataset(Dataset):
         except DataError as error:
             return {"error": str(error), "id": self.source.clip_id(spec.item), "spec": spec}
         return {"a": pair.a, "b": pair.b, "shuffle_b": pair.shuffle_b, "spec": spec}
+
+
+def require_data_root(dataset: str, data_root, hint: str = "see README 'Running on real data'") -> Path:
+    """The existing folder ``data_root`` of a real dataset, or a DataError saying what to do."""
+    if data_root is None:
+        raise DataError(
+            f"Dataset {dataset!r} is a real dataset: point --data-root at your copy of it ({hint})."
+        )
+    root = Path(data_root)
+    if not root.is_dir():
+        raise DataError(f"--data-root {root}: no such directory.")
+    return root
 
 
 def _as_list(batch: list[dict]) -> list[dict]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -18,7 +19,8 @@ def test_torchrun_two_processes_match_one(tiny_submission, tmp_path):
                                                 progress=False, output=tmp_path / "single"))
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                "-m", "benchmark", "run", str(tiny_submission), *ARGS, "--output", str(tmp_path / "dist")]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # 2 processes on 2 cores: no oversubscription
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert completed.returncode == 0, completed.stderr[-3000:]
     [path] = list((tmp_path / "dist").glob("*.json"))
     distributed = read_result(path)

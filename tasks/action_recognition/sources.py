@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.errors import DataError
+from benchmark.clips import require_data_root
 from benchmark.manifest import InputSpec
 from benchmark.registry import Registry
 
@@ -111,14 +111,7 @@ def _open_world(name: str, split: str | None, data_root, spec: InputSpec, limit=
 
 
 def _open_dataset(name: str, split: str | None, data_root, spec: InputSpec, limit=None) -> DatasetSource:
-    if data_root is None:
-        raise DataError(
-            f"Dataset {name!r} is a real dataset: point --data-root at your copy of it "
-            "(see README 'Running on real data')."
-        )
-    root = Path(data_root)
-    if not root.is_dir():
-        raise DataError(f"--data-root {root}: no such directory.")
+    root = require_data_root(name, data_root)
     return DatasetSource(name, split or EVAL_SPLITS[name], root, spec, limit=limit)
 
 

@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from benchmark.clips import require_data_root
 from benchmark.errors import DataError
 from tasks.avos.flow import FlowCache, FlowParams, cached_flow, read_flow_image
 from tasks.avos.flow_colour import flow_to_colour
@@ -353,12 +354,7 @@ def open_dataset(
         return SyntheticAvosSource(name, split or default, flow, limit=limit)
     if name not in REAL_DATASETS:
         raise DataError(f"unknown AVOS dataset {name!r}; known: {', '.join(dataset_names())}")
-    if data_root is None:
-        raise DataError(f"Dataset {name!r} is a real dataset: point --data-root at your copy of it "
-                        "(see README 'Running on real data').")
-    root = Path(data_root)
-    if not root.is_dir():
-        raise DataError(f"--data-root {root}: no such directory.")
+    root = require_data_root(name, data_root)
     split = split or default
     reader = read_davis2016 if name == "davis2016" else read_moca
     return FolderSource(name, split, reader(root, split), flow, limit=limit)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from benchmark import sampling
+
 
 @dataclass(frozen=True, eq=False)
 class VisInstance:
@@ -37,12 +39,10 @@ class VisClip:
 
 
 def uniform_indices(available: int, wanted: int | None) -> np.ndarray:
-    """``wanted`` frame indices spread uniformly (centre-aligned) over ``available`` frames;
-    all frames when ``wanted`` is None."""
-    if wanted is None or wanted == available:
+    """:func:`benchmark.sampling.uniform_indices`, or all frames when ``wanted`` is None."""
+    if wanted is None:
         return np.arange(available)
-    positions = (np.arange(wanted) + 0.5) * available / wanted - 0.5
-    return np.clip(np.round(positions), 0, available - 1).astype(np.int64)
+    return sampling.uniform_indices(available, wanted)
 
 
 def target_size(size: int | tuple[int, int] | None, height: int, width: int) -> tuple[int, int]:

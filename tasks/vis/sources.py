@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.errors import DataError
+from benchmark.clips import require_data_root
 from benchmark.manifest import InputSpec
 from benchmark.registry import Registry
 from tasks.vis.samples import VisClip, VisInstance
@@ -129,14 +129,9 @@ def _open_world(name: str, split: str | None, data_root, spec: InputSpec, limit=
 
 
 def _open_youtube_vis(name: str, split: str | None, data_root, spec: InputSpec, limit=None) -> YouTubeVisSource:
-    if data_root is None:
-        raise DataError(
-            f"Dataset {name!r} is a real dataset: point --data-root at your copy of it (the folder "
-            "holding <split>.json or <split>/instances.json and the JPEGImages folders)."
-        )
-    root = Path(data_root)
-    if not root.is_dir():
-        raise DataError(f"--data-root {root}: no such directory.")
+    root = require_data_root(
+        name, data_root, "the folder holding <split>.json or <split>/instances.json and JPEGImages"
+    )
     return YouTubeVisSource(name, split or DEFAULT_SPLITS[name], root, spec, limit=limit)
 
 
