@@ -58,5 +58,14 @@ def write_tiny_submission(root: Path, name: str = "tiny", num_classes: int = 14,
 
 
 @pytest.fixture
+def one_torch_thread():
+    """Run a test with one torch thread (small models on a busy machine are fastest so)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
 def tiny_submission(tmp_path: Path) -> Path:
     return write_tiny_submission(tmp_path / "submissions")

@@ -22,16 +22,9 @@ REFERENCE = Path(__file__).resolve().parents[1] / "submissions" / "avos-reciproc
 FEW = dict(pairs=16, batch_size=8, eval_clips=8, bootstrap=20, progress=False)
 
 
-@pytest.fixture
-def one_thread():
-    """Small convolutions run fastest on one thread (and on a shared machine, much faster)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
-def test_reference_submission_runs_on_the_synthetic_default(tmp_path, one_thread):
+def test_reference_submission_runs_on_the_synthetic_default(tmp_path, one_torch_thread):
     result, path = run(REFERENCE, RunOptions(output=tmp_path, **FEW))
     assert path.parent == tmp_path and result.dataset.name == "synthetic-avos"
     assert result.pair_protocol == "true" and result.main_metric == "jf_mean"

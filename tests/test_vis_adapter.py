@@ -15,12 +15,7 @@ from tasks.vis.samples import VisClip, VisInstance
 SPEC = InputSpec(frames=4, size=32, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class WhiteSquares:

@@ -12,14 +12,7 @@ from tasks.vis.losses import hungarian_match, set_loss
 from tasks.vis.models import QueryVIS
 from tasks.vis.predictions import clip_tracks
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest on one thread (and do not fight over a busy CPU)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 LAYERS = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
 from benchmark.results import read_result
 from benchmark.runner import RunOptions, run
@@ -15,12 +14,7 @@ SUBMISSIONS = Path(__file__).resolve().parents[1] / "submissions"
 REFERENCES = ["vis-query-synthetic", "vis-perframe-synthetic"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("name", REFERENCES)

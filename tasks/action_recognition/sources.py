@@ -6,9 +6,6 @@ split, yields uint8 clips (T, H, W, 3) with labels, and has a fingerprint of its
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -16,58 +13,12 @@ import numpy as np
 from benchmark.clips import require_data_root
 from benchmark.manifest import InputSpec
 from benchmark.registry import Registry
+from tasks.synthetic.source import WorldSource
 
 SYNTHETIC_WORLDS = ("synthetic-motion", "synthetic-appearance", "synthetic-conflict")
 REAL_DATASETS = ("diving48", "ssv2", "kinetics400", "activitynet")
 # The split each dataset is measured on (pairs and accuracy).
 EVAL_SPLITS = {"diving48": "test", "ssv2": "validation", "kinetics400": "val", "activitynet": "validation"}
-
-
-class WorldSource:
-    """A split of a synthetic world; supports true factor pairs (METHOD.md §1)."""
-
-    def __init__(self, name: str, split: str, limit: int | None = None, **world_options):
-        from tasks.synthetic import get_world
-
-        self.name = name
-        self.split = split
-        self.world = get_world(name, **world_options)
-        self.num_classes = self.world.num_classes
-        self.class_names = list(self.world.class_names)
-        self._size = self.world.split_size(split)
-        if limit is not None:
-            self._size = min(self._size, limit)
-
-    def __len__(self) -> int:
-        return self._size
-
-    def spec(self, index: int):
-        return self.world.spec(self.split, index)
-
-    def clip(self, index: int) -> np.ndarray:
-        return self.world.render(self.spec(index))
-
-    def label(self, index: int) -> int:
-        return int(self.world.label(self.spec(index)))
-
-    def clip_id(self, index: int) -> str:
-        return f"{self.name}/{self.split}/{index}"
-
-    def true_pair(self, index: int, factor: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """(clip, partner): partner shares the dynamics (factor 0) or the appearance (1)."""
-        spec = self.spec(index)
-        if factor == 0:
-            partner = self.world.with_new_appearance(spec, seed)
-        else:
-            partner = self.world.with_new_dynamics(spec, seed)
-        return self.world.render(spec), self.world.render(partner)
-
-    def fingerprint(self) -> str:
-        digest = hashlib.sha256(f"{self.name}|{self.split}|{self.world.frames}|{self.world.size}".encode())
-        for index in range(len(self)):
-            spec = self.spec(index)
-            digest.update(json.dumps(asdict(spec), sort_keys=True).encode())
-        return digest.hexdigest()
 
 
 class DatasetSource:

@@ -7,9 +7,6 @@ Every source has what the runner's pair protocols need (``clip``, ``label``, ``c
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +14,7 @@ import numpy as np
 from benchmark.clips import require_data_root
 from benchmark.manifest import InputSpec
 from benchmark.registry import Registry
+from tasks.synthetic.source import WorldSource
 from tasks.vis.samples import VisClip, VisInstance
 
 SYNTHETIC = "synthetic-vis"
@@ -26,40 +24,18 @@ YOUTUBE_VIS = ("youtube-vis-2019", "youtube-vis-2021")
 DEFAULT_SPLITS = {SYNTHETIC: "val", "youtube-vis-2019": "valid", "youtube-vis-2021": "valid"}
 
 
-class VisWorldSource:
-    """A split of the synthetic VIS world (default options: 16 frames of 64x64)."""
-
-    def __init__(self, split: str, limit: int | None = None, **world_options):
-        from tasks.synthetic import get_world
-
-        self.name = SYNTHETIC
-        self.split = split
-        self.world = get_world(SYNTHETIC, **world_options)
-        self.class_names = list(self.world.class_names)
-        size = self.world.split_size(split)
-        self._size = size if limit is None else min(limit, size)
+class VisWorldSource(WorldSource):
+    """A split of the synthetic VIS world (default options: 16 frames of 64x64), with the
+    annotated instances of each clip for the metric."""
 
     has_annotations = True
 
-    def __len__(self) -> int:
-        return self._size
+    def __init__(self, split: str, limit: int | None = None, **world_options):
+        super().__init__(SYNTHETIC, split, limit=limit, **world_options)
 
     def categories(self) -> dict[int, str]:
         """{category id (1-based): name}."""
         return {k + 1: name for k, name in enumerate(self.class_names)}
-
-    def spec(self, index: int):
-        return self.world.spec(self.split, index)
-
-    def clip(self, index: int) -> np.ndarray:
-        return self.world.render(self.spec(index))
-
-    def label(self, index: int) -> int:
-        """0-based category of instance 1."""
-        return int(self.world.label(self.spec(index)))
-
-    def clip_id(self, index: int) -> str:
-        return f"{self.name}/{self.split}/{index}"
 
     def sample(self, index: int) -> VisClip:
         frames, instances = self.world.render_instances(self.spec(index))
@@ -67,21 +43,6 @@ class VisWorldSource:
             self.clip_id(index), frames,
             [VisInstance(i.instance_id, i.category_id, i.masks) for i in instances],
         )
-
-    def true_pair(self, index: int, factor: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """(clip, partner): partner shares the dynamics (factor 0) or the appearance (1)."""
-        spec = self.spec(index)
-        if factor == 0:
-            partner = self.world.with_new_appearance(spec, seed)
-        else:
-            partner = self.world.with_new_dynamics(spec, seed)
-        return self.world.render(spec), self.world.render(partner)
-
-    def fingerprint(self) -> str:
-        digest = hashlib.sha256(f"{self.name}|{self.split}|{self.world.frames}|{self.world.size}".encode())
-        for index in range(len(self)):
-            digest.update(json.dumps(asdict(self.spec(index)), sort_keys=True).encode())
-        return digest.hexdigest()
 
 
 class YouTubeVisSource:
