@@ -177,6 +177,7 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result |
     if world_size > 1:
         estimator.all_reduce()
         skipped = _gather_lists(skipped)
+        close_distributed()
         if rank != 0:
             checkpoint.unlink(missing_ok=True)
             return None, None
@@ -210,15 +211,31 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result |
     return result, path
 
 
+_OWN_GROUP = False  # whether init_distributed created the process group
+
+
 def init_distributed(device: str) -> tuple[int, int]:
     """(rank, world size); joins the process group when launched by ``torchrun``."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return 0, 1
     import torch.distributed as dist
 
+    global _OWN_GROUP
     if not dist.is_initialized():
         dist.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo")
+        _OWN_GROUP = True
     return dist.get_rank(), dist.get_world_size()
+
+
+def close_distributed() -> None:
+    """Leave the process group this module created (a live gloo group aborts at exit)."""
+    global _OWN_GROUP
+    if _OWN_GROUP:
+        import torch.distributed as dist
+
+        dist.barrier()
+        dist.destroy_process_group()
+        _OWN_GROUP = False
 
 
 def _gather_lists(items: list[str]) -> list[str]:
