@@ -15,7 +15,7 @@ from tasks.synthetic.shapes import inside
 @dataclass(frozen=True, eq=False)
 class Layer:
     """One rendered object: where it is (``mask`` (T,H,W) bool) and its colours there
-    (``color`` (T,H,W,3) float32; undefined outside the mask)."""
+    (``color`` (N, 3) float32, one row per pixel of the mask in C order)."""
 
     mask: np.ndarray
     color: np.ndarray
@@ -48,8 +48,9 @@ def object_layer(look: ObjectLook, traj: Trajectory, size: int, wrap: bool) -> L
     u = dx * cos + dy * sin  # (T, H, W), object-local, radius units
     v = dy * cos - dx * sin
     mask = inside(look.shape, u, v)
+    u, v = u[mask], v[mask]  # colour only the covered pixels
     if look.fill_space == "background":
-        r = (radius / np.float32(size))[:, None, None]
+        r = np.broadcast_to((radius / np.float32(size))[:, None, None], mask.shape)[mask]
         fu = np.float32(look.fill_offset[0]) + u * r
         fv = np.float32(look.fill_offset[1]) + v * r
         m = field(look.fill, fu, fv)
@@ -61,9 +62,9 @@ def object_layer(look: ObjectLook, traj: Trajectory, size: int, wrap: bool) -> L
 def composite(background: np.ndarray, layers: list[Layer], frames: int) -> np.ndarray:
     """Paint ``layers`` in order (later ones occlude earlier ones) over ``background``;
     returns (T, H, W, 3) uint8 RGB."""
-    out = np.broadcast_to(background, (frames, *background.shape))
+    out = np.broadcast_to(background, (frames, *background.shape)).copy()
     for layer in layers:
-        out = np.where(layer.mask[..., None], layer.color, out)
+        out[layer.mask] = layer.color
     return np.clip(out + np.float32(0.5), 0, 255).astype(np.uint8)
 
 
