@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -17,6 +17,7 @@ from tabulate import tabulate
 from tqdm import tqdm
 
 from benchmark.clips import PairDataset, iterate_pairs
+from benchmark.distributed import close_distributed, gather_lists, init_distributed
 from benchmark.errors import BenchmarkError
 from benchmark.estimator import StaticDynamicEstimator, save_atomic
 from benchmark.manifest import Submission, load_submission
@@ -176,7 +177,7 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result |
 
     if world_size > 1:
         estimator.all_reduce()
-        skipped = _gather_lists(skipped)
+        skipped = gather_lists(skipped)
         close_distributed()
         if rank != 0:
             checkpoint.unlink(missing_ok=True)
@@ -209,41 +210,6 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result |
     path = write_result(result, out_dir)
     checkpoint.unlink(missing_ok=True)
     return result, path
-
-
-_OWN_GROUP = False  # whether init_distributed created the process group
-
-
-def init_distributed(device: str) -> tuple[int, int]:
-    """(rank, world size); joins the process group when launched by ``torchrun``."""
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
-        return 0, 1
-    import torch.distributed as dist
-
-    global _OWN_GROUP
-    if not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if device.startswith("cuda") else "gloo")
-        _OWN_GROUP = True
-    return dist.get_rank(), dist.get_world_size()
-
-
-def close_distributed() -> None:
-    """Leave the process group this module created (a live gloo group aborts at exit)."""
-    global _OWN_GROUP
-    if _OWN_GROUP:
-        import torch.distributed as dist
-
-        dist.barrier()
-        dist.destroy_process_group()
-        _OWN_GROUP = False
-
-
-def _gather_lists(items: list[str]) -> list[str]:
-    import torch.distributed as dist
-
-    gathered: list[list[str]] = [[] for _ in range(dist.get_world_size())]
-    dist.all_gather_object(gathered, items)
-    return [item for part in gathered for item in part]
 
 
 def _pair_counts(estimator: StaticDynamicEstimator, layer: str, planned: int) -> dict[str, int]:
@@ -294,7 +260,3 @@ def format_table(result: Result) -> str:
     ]
     drops = [f"{k}: {v:+.1%}" for k, v in result.metrics.items() if k.endswith("rel_drop")]
     return "\n".join([table, "", "metrics  " + "  ".join(metric_lines), "relative drop  " + "  ".join(drops)])
-
-
-def options_dict(options: RunOptions) -> dict:
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()}
