@@ -32,7 +32,7 @@ from benchmark.results import (
     write_result,
 )
 from benchmark.submission import build_model, resolve_weights, sha256_file
-from benchmark.tasks import get_task
+from benchmark.tasks import EvalOptions, get_task
 
 EVAL_CLIPS = "_eval_clips"  # carried with the metrics through checkpoints
 
@@ -161,11 +161,11 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result |
         if metrics is None and rank == 0:  # accuracy is measured once, on rank 0
             eval_source = task.eval_source(dataset, options.data_root, spec, limit=options.eval_clips)
             skipped_before = len(skipped)
-            metrics = task.evaluate(
-                model, eval_source, spec, batch_size=options.batch_size, device=device,
-                workers=options.workers, seed=options.seed, on_bad_video=options.on_bad_video,
-                skipped=skipped, progress=options.progress,
+            evaluation = EvalOptions(
+                batch_size=options.batch_size, device=device, workers=options.workers,
+                seed=options.seed, on_bad_video=options.on_bad_video, progress=options.progress,
             )
+            metrics = task.evaluate(model, eval_source, spec, evaluation, skipped)
             evaluated = len(eval_source) - (len(skipped) - skipped_before)
             metrics = {**metrics, EVAL_CLIPS: float(evaluated)}
             save_checkpoint()

@@ -6,6 +6,7 @@ imported on first use, so ``benchmark`` never imports ``tasks`` at import time.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +16,22 @@ from torch import nn
 
 from benchmark.manifest import InputSpec
 from benchmark.registry import Registry
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """How a task measures its metric (the ``run`` flags that concern evaluation)."""
+
+    batch_size: int = 16
+    device: str = "cpu"
+    limit: int | None = None  # first clips (AVOS: sequences) of the eval source
+    workers: int = 0
+    seed: int = 0
+    on_bad_video: str = "fail"
+    progress: bool = True
+
+
+DEFAULT_EVAL = EvalOptions()
 
 
 class ClipSource(Protocol):
@@ -52,8 +69,13 @@ class TaskAdapter(Protocol):
     ) -> torch.Tensor | list[torch.Tensor]: ...
 
     def evaluate(
-        self, model: nn.Module, source: ClipSource, spec: InputSpec, **options
-    ) -> dict[str, float]: ...
+        self,
+        model: nn.Module,
+        source: ClipSource,
+        spec: InputSpec,
+        options: EvalOptions = DEFAULT_EVAL,
+        skipped: list[str] | None = None,
+    ) -> dict[str, float]: ...  # bad clips are appended to ``skipped`` (or raise, per options)
 
 
 TASKS: Registry[type] = Registry("task")

@@ -9,7 +9,7 @@ from torch import nn
 
 from benchmark.manifest import InputSpec
 from benchmark.pairs import PairSpec
-from benchmark.tasks import get_task
+from benchmark.tasks import EvalOptions, get_task
 from tasks.vis.samples import VisClip, VisInstance
 
 SPEC = InputSpec(frames=4, size=32, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
@@ -76,7 +76,7 @@ def test_the_synthetic_source_gives_clips_labels_and_true_pairs():
 
 
 def test_a_perfect_model_scores_ap_one_clean_and_shuffled():
-    metrics = get_task("vis").evaluate(Brightness(), WhiteSquares(), SPEC, batch_size=2, progress=False)
+    metrics = get_task("vis").evaluate(Brightness(), WhiteSquares(), SPEC, EvalOptions(batch_size=2, progress=False))
     assert metrics["AP"] == metrics["AP_shuffled"] == 1.0
     assert metrics["AR1"] == metrics["AR10_shuffled"] == 1.0
     assert metrics["AP_shuffled_rel_drop"] == 0.0
@@ -96,7 +96,7 @@ def test_shuffled_masks_are_put_back_in_frame_order():
 def test_a_split_without_annotations_has_no_ap():
     source = WhiteSquares()
     source.has_annotations = False
-    assert get_task("vis").evaluate(Brightness(), source, SPEC, progress=False) == {}
+    assert get_task("vis").evaluate(Brightness(), source, SPEC, EvalOptions(progress=False)) == {}
 
 
 def test_a_model_breaking_the_output_contract_is_told_what_to_return():
@@ -107,7 +107,7 @@ def test_a_model_breaking_the_output_contract_is_told_what_to_return():
             return x.mean((2, 3, 4))
 
     with pytest.raises(BenchmarkError, match="pred_logits"):
-        get_task("vis").evaluate(Logits(), WhiteSquares(), SPEC, progress=False)
+        get_task("vis").evaluate(Logits(), WhiteSquares(), SPEC, EvalOptions(progress=False))
 
 
 def test_youtube_vis_sources_read_the_published_layout(tmp_path):
@@ -123,7 +123,7 @@ def test_youtube_vis_sources_read_the_published_layout(tmp_path):
     sample = source.sample(1)
     assert sample.instances[0].masks.shape == (4, 32, 32)
     assert source.label(1) == sample.instances[0].category_id - 1
-    metrics = task.evaluate(Brightness(), source, SPEC, progress=False)
+    metrics = task.evaluate(Brightness(), source, SPEC, EvalOptions(progress=False))
     assert 0.0 <= metrics["AP"] <= 1.0 and "AP_shuffled" in metrics
 
 

@@ -12,6 +12,7 @@ from tqdm import tqdm
 from benchmark.clips import ClipDataset, iterate_clips
 from benchmark.manifest import InputSpec
 from benchmark.pairs import get_protocol
+from benchmark.tasks import DEFAULT_EVAL, EvalOptions
 from tasks.action_recognition import sources
 from tasks.action_recognition.metrics import PERTURBATIONS, AccuracyMeter, relative_drop
 from tasks.action_recognition.transforms import model_input, to_device
@@ -52,29 +53,22 @@ class ActionRecognitionTask:
         model: nn.Module,
         source,
         spec: InputSpec,
-        *,
-        batch_size: int = 32,
-        device: str = "cpu",
-        limit: int | None = None,
-        workers: int = 0,
-        seed: int = 0,
-        on_bad_video: str = "fail",
+        options: EvalOptions = DEFAULT_EVAL,
         skipped: list[str] | None = None,
-        progress: bool = True,
     ) -> dict[str, float]:
         """Top-1/top-5 accuracy clean and under each temporal perturbation, with relative drops."""
         meters = {name: AccuracyMeter() for name in PERTURBATIONS}
-        count = len(source) if limit is None else min(limit, len(source))
+        count = len(source) if options.limit is None else min(options.limit, len(source))
         dataset = ClipDataset(source, range(count))
-        batches = iterate_clips(dataset, batch_size, workers, on_bad_video, skipped)
-        rng = np.random.default_rng([seed, 0xACC])
-        for clips, labels, _ in tqdm(batches, desc="accuracy", unit="batch", disable=not progress,
-                                     total=-(-count // batch_size)):
+        batches = iterate_clips(dataset, options.batch_size, options.workers, options.on_bad_video, skipped)
+        rng = np.random.default_rng([options.seed, 0xACC])
+        for clips, labels, _ in tqdm(batches, desc="accuracy", unit="batch", disable=not options.progress,
+                                     total=-(-count // options.batch_size)):
             labels = torch.as_tensor(labels)
             for name, perturb in PERTURBATIONS.items():
                 shown = clips if perturb is None else [perturb(c, rng) for c in clips]
                 seeds = [int(s) for s in rng.integers(0, 2**31 - 1, len(clips))] if name == "shuffled" else None
-                logits = model(to_device(model_input(shown, spec, seeds), device))
+                logits = model(to_device(model_input(shown, spec, seeds), options.device))
                 meters[name].update(logits.float().cpu(), labels)
         metrics: dict[str, float] = {}
         clean = meters["clean"].compute()

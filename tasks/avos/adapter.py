@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from benchmark.manifest import InputSpec
+from benchmark.tasks import DEFAULT_EVAL, EvalOptions
 from tasks.avos import datasets
 from tasks.avos.datasets import FlowOptions
 from tasks.avos.evaluation import evaluate_segmentation
@@ -94,20 +95,14 @@ class AvosTask:
         model: nn.Module,
         source,
         spec: InputSpec,
-        *,
-        batch_size: int = 32,
-        device: str = "cpu",
-        limit: int | None = None,
-        workers: int = 0,
-        seed: int = 0,
-        on_bad_video: str = "fail",
+        options: EvalOptions = DEFAULT_EVAL,
         skipped: list[str] | None = None,
-        progress: bool = True,
     ) -> dict[str, float]:
         """J/F mean and recall and J&F on the source's sequences (see :mod:`tasks.avos.evaluation`)."""
         names = source.sequence_names()
         return evaluate_segmentation(
-            model, source, spec, sequences=names if limit is None else names[:limit],
-            batch_size=batch_size, device=device, workers=workers, seed=seed,
-            on_bad_video=on_bad_video, skipped=skipped, progress=progress,
+            model, source, spec, sequences=names if options.limit is None else names[:options.limit],
+            batch_size=options.batch_size, device=options.device, workers=options.workers,
+            seed=options.seed, on_bad_video=options.on_bad_video, skipped=skipped,
+            progress=options.progress,
         )

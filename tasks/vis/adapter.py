@@ -25,6 +25,7 @@ from benchmark.clips import split_bad
 from benchmark.errors import BenchmarkError
 from benchmark.manifest import InputSpec
 from benchmark.pairs import frame_permutation, get_protocol
+from benchmark.tasks import DEFAULT_EVAL, EvalOptions
 from tasks.action_recognition.transforms import model_input
 from tasks.vis import sources
 from tasks.vis.evaluation import TrackCollector
@@ -110,31 +111,24 @@ class VisTask:
         model: nn.Module,
         source,
         spec: InputSpec,
-        *,
-        batch_size: int = 16,
-        device: str = "cpu",
-        limit: int | None = None,
-        workers: int = 0,
-        seed: int = 0,
-        on_bad_video: str = "fail",
+        options: EvalOptions = DEFAULT_EVAL,
         skipped: list[str] | None = None,
-        progress: bool = True,
     ) -> dict[str, float]:
         """AP, AP50, AP75, AR1, AR10 on clean clips and the same with frames shuffled
         (``*_shuffled``), with ``AP_shuffled_rel_drop``; empty when the split has no annotations."""
         if not getattr(source, "has_annotations", True):
             print(f"{source.name} {source.split}: no annotations in this split; AP is not computed.")
             return {}
-        count = len(source) if limit is None else min(limit, len(source))
-        loader = DataLoader(SampleDataset(source, range(count), spec.frames), batch_size=batch_size,
-                            num_workers=workers, collate_fn=_as_list)
+        count = len(source) if options.limit is None else min(options.limit, len(source))
+        loader = DataLoader(SampleDataset(source, range(count), spec.frames), batch_size=options.batch_size,
+                            num_workers=options.workers, collate_fn=_as_list)
         clean, shuffled = TrackCollector(source.categories()), TrackCollector(source.categories())
-        rng = np.random.default_rng([seed, 0x715])
-        for items in tqdm(loader, desc="AP", unit="batch", disable=not progress):
-            samples = [i["sample"] for i in split_bad(items, on_bad_video, skipped)]
+        rng = np.random.default_rng([options.seed, 0x715])
+        for items in tqdm(loader, desc="AP", unit="batch", disable=not options.progress):
+            samples = [i["sample"] for i in split_bad(items, options.on_bad_video, skipped)]
             if not samples:
                 continue
-            x = self.model_input([s.frames for s in samples], spec, [None] * len(samples)).to(device)
+            x = self.model_input([s.frames for s in samples], spec, [None] * len(samples)).to(options.device)
             permutations = [frame_permutation(x.shape[2], rng) for _ in samples]
             logits, masks = check_outputs(model(x))
             s_logits, s_masks = check_outputs(model(shuffled_input(x, permutations)))
