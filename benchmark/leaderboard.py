@@ -148,15 +148,17 @@ def _submission_cell(row: Row, root: Path) -> str:
     return f"[{row.result.submission}]({_link(row.path.parent.parent, root)})"
 
 
+def _leading_cells(rank, row: Row, root: Path) -> list:
+    """The columns every ranking starts with: rank, submission, provenance, pair protocol."""
+    return [rank, _submission_cell(row, root), row.result.provenance, row.result.pair_protocol]
+
+
 def _metric_table(rows: list[Row], metric: str, root: Path) -> str:
     table = []
     for rank, row in ranked(rows, lambda r: metric_estimate(r.result, metric)):
         result, last = row.result, row.result.last_layer
         table.append([
-            rank,
-            _submission_cell(row, root),
-            result.provenance,
-            result.pair_protocol,
+            *_leading_cells(rank, row, root),
             _fmt_estimate(metric_estimate(result, metric)),
             _fmt(result.metrics.get(f"{metric}_shuffled")),
             _fmt_drop(result, metric),
@@ -179,10 +181,7 @@ def _share_table(rows: list[Row], metric: str, root: Path) -> str:
     for rank, row in ranked(rows, lambda r: dynamic_share(r.result.last_layer)):
         result, last = row.result, row.result.last_layer
         table.append([
-            rank,
-            _submission_cell(row, root),
-            result.provenance,
-            result.pair_protocol,
+            *_leading_cells(rank, row, root),
             _fmt_estimate(dynamic_share(last)),
             last.name,
             _fmt_percent(last.percent, "static"),
