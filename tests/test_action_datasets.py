@@ -15,15 +15,6 @@ from torch.utils.data import DataLoader
 from benchmark.errors import DataError
 from tasks.action_recognition.datasets import DATASETS, ClipRecord, collate_clips
 from tasks.action_recognition.datasets import video as video_mod
-from tasks.action_recognition.datasets.fixtures import (
-    frame_index_of,
-    synthetic_frames,
-    write_activitynet_fixture,
-    write_diving48_fixture,
-    write_kinetics_fixture,
-    write_ssv2_fixture,
-    write_video,
-)
 from tasks.action_recognition.datasets.kinetics import clip_name
 from tasks.action_recognition.datasets.ssv2 import template_key
 from tasks.action_recognition.datasets.video import (
@@ -33,6 +24,15 @@ from tasks.action_recognition.datasets.video import (
     resize_short_side,
     sample_indices,
     segment_frames,
+)
+from tests.fixtures.action_datasets import (
+    frame_index_of,
+    synthetic_frames,
+    write_activitynet_fixture,
+    write_diving48_fixture,
+    write_kinetics_fixture,
+    write_ssv2_fixture,
+    write_video,
 )
 
 # (registry name, writer, evaluation split, a broken video of that split)

@@ -15,8 +15,8 @@ from benchmark.results import read_result, result_files
 from benchmark.runner import RunOptions, run
 from benchmark.submission import sha256_file
 from benchmark.validate import validate_submission
-from tasks.avos.fixtures import write_davis2016_fixture
 from tasks.avos.models import TwoStreamAvos
+from tests.fixtures.avos_datasets import write_davis2016_fixture
 
 REFERENCE = Path(__file__).resolve().parents[1] / "submissions" / "avos-reciprocal-gated-gatedfusion"
 FEW = dict(pairs=16, batch_size=8, eval_clips=8, bootstrap=20, progress=False)
