@@ -6,7 +6,6 @@ through safetensors or ``torch.load(weights_only=True)``.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import sys
@@ -17,18 +16,10 @@ import torch
 from torch import nn
 
 from benchmark.errors import ManifestError, WeightsError
+from benchmark.hashing import sha256_file
 from benchmark.manifest import MANIFEST_NAME, Submission
 
 CACHE_DIR = Path(os.environ.get("MOTION_BENCH_CACHE", Path.home() / ".cache" / "motion-bench"))
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve_weights(submission: Submission) -> Path | None:

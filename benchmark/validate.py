@@ -16,26 +16,17 @@ Checks, each problem naming the file and the field:
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 
 from benchmark import PROTOCOL_VERSION, SUITE_VERSION
 from benchmark.errors import BenchmarkError
+from benchmark.hashing import sha256_file
 from benchmark.manifest import MANIFEST_NAME, Manifest, Submission, load_submission
 from benchmark.results import Result, read_result, result_file_name, result_files
 
 KNOWN_SUITE_VERSIONS = tuple(sorted({"0.1.0", SUITE_VERSION}))
 KNOWN_PROTOCOL_VERSIONS = tuple(sorted({"1", PROTOCOL_VERSION}))
-
-
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @lru_cache(maxsize=32)
@@ -63,7 +54,7 @@ def check_weights(submission: Submission) -> list[str]:
     if not isinstance(manifest, Manifest) or manifest.weights is None or manifest.weights.path is None:
         return []
     path = submission.inside(manifest.weights.path, "weights.path")
-    actual = file_sha256(path)
+    actual = sha256_file(path)
     if actual == manifest.weights.sha256:
         return []
     return [

@@ -9,7 +9,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from benchmark.submission import sha256_file
+from benchmark.hashing import sha256_file
 
 TINY_MODEL = '''
 import torch

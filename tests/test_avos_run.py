@@ -11,9 +11,9 @@ import yaml
 from safetensors.torch import save_file
 
 from benchmark.cli import main
+from benchmark.hashing import sha256_file
 from benchmark.results import read_result, result_files
 from benchmark.runner import RunOptions, run
-from benchmark.submission import sha256_file
 from benchmark.validate import validate_submission
 from tasks.avos.models import TwoStreamAvos
 from tests.fixtures.avos_datasets import write_davis2016_fixture

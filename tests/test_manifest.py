@@ -56,7 +56,7 @@ def test_wrong_sha256_is_refused_before_loading(tmp_path):
 
 def test_weights_by_url_are_downloaded_and_verified(tmp_path, monkeypatch):
     source = write_tiny_submission(tmp_path / "src")
-    from benchmark.submission import sha256_file
+    from benchmark.hashing import sha256_file
 
     digest = sha256_file(source / "weights.safetensors")
     url = (source / "weights.safetensors").resolve().as_uri()

@@ -12,10 +12,10 @@ import pytest
 from benchmark.changes import changed_submissions
 from benchmark.cli import main
 from benchmark.errors import BenchmarkError, ManifestError
+from benchmark.hashing import sha256_file
 from benchmark.manifest import load_submission
 from benchmark.results import DatasetInfo, IntervalModel, LayerResult, Result, write_result
 from benchmark.runner import RunOptions, run
-from benchmark.submission import sha256_file
 from benchmark.validate import validate_submission
 from tasks.action_recognition.sources import WorldSource
 from tests.conftest import write_tiny_submission

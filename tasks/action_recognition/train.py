@@ -19,8 +19,8 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
+from benchmark.hashing import sha256_file
 from benchmark.manifest import MANIFEST_NAME, read_manifest
-from benchmark.submission import sha256_file
 from tasks.action_recognition.models import ARCHITECTURES
 from tasks.action_recognition.sources import WorldSource
 from tasks.action_recognition.transforms import model_input

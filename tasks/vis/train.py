@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
+from benchmark.hashing import sha256_file
 from benchmark.manifest import MANIFEST_NAME, read_manifest
-from benchmark.submission import sha256_file
 from benchmark.tasks import EvalOptions
 from tasks.action_recognition.transforms import model_input
 from tasks.vis.adapter import VisTask
