@@ -38,6 +38,7 @@ def _run(args: argparse.Namespace) -> int:
         device=args.device,
         seed=args.seed,
         pair_protocol=args.pair_protocol,
+        task_options=tuple(args.task_option or ()),
         bootstrap=args.bootstrap,
         eval_clips=args.eval_clips,
         workers=args.workers,
@@ -97,15 +98,19 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from benchmark.manifest import discover_submissions
-    from benchmark.tasks import TASKS, get_task
+    from benchmark.tasks import get_spec, task_names
 
-    print("tasks and datasets:")
-    for name in TASKS:
-        try:
-            datasets = ", ".join(get_task(name).dataset_names())
-        except ImportError as error:  # a task whose optional dependencies are missing
-            datasets = f"(unavailable: {error})"
-        print(f"  {name}: {datasets}")
+    print("tasks, their datasets and options (--task-option KEY=VALUE):")
+    for name in task_names():
+        spec = get_spec(name)
+        print(f"  {name}: {spec.description}")
+        print(f"    main metric: {spec.main_metric.name}; perturbations: {', '.join(spec.perturbations)}")
+        for dataset in spec.datasets:
+            kind = "synthetic" if dataset.synthetic else "real, needs --data-root"
+            print(f"    dataset {dataset.name} ({kind}; bias: {dataset.bias}; pairs on "
+                  f"{dataset.pair_split}, metric on {dataset.eval_split}, per {dataset.unit}): {dataset.description}")
+        for info in spec.options.declared():
+            print(f"    option {info.describe()}")
     print("submissions:")
     for folder in discover_submissions(args.submissions):
         print(f"  {folder}")
@@ -125,13 +130,14 @@ def _styles(args: argparse.Namespace) -> int:
     from benchmark.style_preview import write_style_preview
 
     if args.video:
-        from tasks.action_recognition.datasets.video import read_clip
+        from benchmark.video import read_clip
 
         clip = read_clip(args.video, args.video.stem, num_frames=16)
     else:
         from tasks.synthetic import get_world
+        from tasks.synthetic.preview import STYLE_PREVIEW_WORLD
 
-        world = get_world(args.world, size=96)
+        world = get_world(args.world or STYLE_PREVIEW_WORLD, size=96)
         clip = world.render(world.spec("val", args.index))
     path = write_style_preview(args.out, clip, args.which, args.frames)
     print(f"wrote {path}")
@@ -159,9 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=16, help="pairs per forward pass (default 16)")
     run.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     run.add_argument("--seed", type=int, default=0, help="seed of pair sampling and bootstrap")
-    run.add_argument("--pair-protocol", help="true (synthetic only), stylize, or prestylized:<root>")
+    run.add_argument("--pair-protocol",
+                     help="true (synthetic only), stylize[:style ids or names, e.g. stylize:0,1], "
+                     "or prestylized:<root> (default: true on synthetic data, else stylize)")
+    run.add_argument("--task-option", action="append", metavar="KEY=VALUE",
+                     help="a task option, e.g. flow.method=dis for AVOS (repeatable; `list` shows them)")
     run.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicates (0: no intervals)")
-    run.add_argument("--eval-clips", type=int, help="limit the clips used for accuracy")
+    run.add_argument("--eval-clips", type=int,
+                     help="evaluate the metric on the first N units (clips, AVOS sequences, VIS videos)")
     run.add_argument("--workers", type=int, default=0, help="DataLoader workers for decoding")
     run.add_argument("--threads", type=int, help="CPU threads for torch (e.g. 1 on a busy machine)")
     run.add_argument("--resume", action="store_true", help="continue an interrupted run")
@@ -205,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     styles = sub.add_parser("styles", help="a clip in every procedural style, as one image (e.g. styles --out previews)")
     styles.add_argument("--out", type=Path, default=Path("previews"))
     styles.add_argument("--video", type=Path, help="a video file (default: a synthetic clip)")
-    styles.add_argument("--world", default="synthetic-motion")
+    styles.add_argument("--world", help="synthetic world to draw the clip from (default: a motion world)")
     styles.add_argument("--index", type=int, default=0, help="clip index in the world's val split")
     styles.add_argument("--which", choices=("all", "default"), default="all")
     styles.add_argument("--frames", type=int, default=6)

@@ -23,16 +23,16 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from benchmark.errors import EstimatorError
+from benchmark.factors import DYNAMIC, FACTORS, STATIC  # noqa: F401  (re-exported)
+from benchmark.intervals import Estimate, percentile_estimate
 
-FACTORS: tuple[str, str] = ("dynamic", "static")
-DYNAMIC, STATIC = 0, 1
 UNIT_THRESHOLD = 0.5
 # A variance below this fraction of the raw second moment counts as zero (constant features):
 # float32 features that vary only in their last few bits are constant for our purposes.
@@ -127,36 +127,33 @@ def dynamic_share(p: torch.Tensor) -> torch.Tensor:
 
 
 @dataclass
-class Interval:
-    """A point estimate with its 95 % percentile-bootstrap interval."""
-
-    value: float
-    low: float
-    high: float
-
-    def overlaps(self, other: Interval) -> bool:
-        return self.low <= other.high and other.low <= self.high
-
-
-@dataclass
 class LayerScores:
     """Everything METHOD.md §3-§5 reports for one layer."""
 
     units: int
     pairs: dict[str, int]
-    score: dict[str, Interval]  # raw s_F, F in (dynamic, static)
-    share: dict[str, Interval]  # softmax p_F, F in (dynamic, static, residual)
+    score: dict[str, Estimate]  # raw s_F, F in (dynamic, static)
+    share: dict[str, Estimate]  # softmax p_F, F in (dynamic, static, residual)
     dims: dict[str, int]  # floor(p_F * C), residual the rest
     percent: dict[str, float]  # round(100 * dims / C, 1)
-    percent_interval: dict[str, Interval]
-    dynamic_share: Interval
+    percent_interval: dict[str, Estimate]
+    dynamic_share: Estimate
     unit_classes: dict[str, float]  # percent of units per class (joint/dynamic/static/neither)
     unit_counts: dict[str, int]
     constant_units: dict[str, int]  # units with zero variance within a factor (scored 0)
     bootstrap: int = 0
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The result-file form: every :class:`Estimate` as ``{value, low, high}``."""
+
+        def plain(v):
+            if isinstance(v, Estimate):
+                return v.as_dict()
+            if isinstance(v, dict):
+                return {k: plain(x) for k, x in v.items()}
+            return v
+
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
 
 
 @dataclass
@@ -480,16 +477,10 @@ class StaticDynamicEstimator:
         else:
             boot_s = boot_p = boot_percent = boot_share = None
 
-        def interval(point: torch.Tensor, replicates: torch.Tensor | None) -> Interval:
-            value = float(point)
+        def interval(point: torch.Tensor, replicates: torch.Tensor | None) -> Estimate:
             if replicates is None:
-                return Interval(value, math.nan, math.nan)
-            reps = replicates.numpy()
-            reps = reps[np.isfinite(reps)]
-            if reps.size == 0:
-                return Interval(value, math.nan, math.nan)
-            low, high = np.percentile(reps, [2.5, 97.5])
-            return Interval(value, float(low), float(high))
+                return Estimate(float(point))
+            return percentile_estimate(float(point), replicates.numpy())
 
         def col(x, i):
             return None if x is None else x[..., i]

@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
 
-from benchmark.ranking import PROPORTION_METRICS, dynamic_share, metric_estimate  # noqa: E402
+from benchmark.ranking import dynamic_share, metric_estimate  # noqa: E402
 from benchmark.results import Result  # noqa: E402
 
 FACTOR_COLOURS = {"static": "#4c72b0", "dynamic": "#dd8452", "residual": "#d0d0d0"}
@@ -160,8 +160,7 @@ def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path) -> Pa
         axis.annotate(f"{result.submission} ({protocol} pairs)", (share.value, score.value),
                       xytext=(5, 4 if k % 2 == 0 else -10),  # alternate sides: fewer collisions
                       textcoords="offset points", fontsize=7, color="#333333")
-    if set(metrics) <= set(PROPORTION_METRICS):
-        axis.set_ylim(0, 1.02)
+    axis.set_ylim(0, 1.02)  # every task's main metric (accuracy, J&F, AP) lies in [0, 1]
     axis.set_ylabel(f"{metric_name} (clean)")
     if not scored:
         axis.text(0.5, 0.5, f"no result with {metric_name} yet", ha="center", va="center",

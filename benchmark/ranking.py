@@ -1,6 +1,6 @@
-"""Intervals and interval-aware ranks for the leaderboard (pure functions, no I/O).
+"""Intervals and interval-aware ranks for the leaderboard (pure functions, no I/O, no torch).
 
-Rule (METHOD.md §5: "rankings treat overlapping intervals as ties"): rows are sorted
+Rule (docs/METHOD.md §5: "rankings treat overlapping intervals as ties"): rows are sorted
 best-first by their point value; two rows whose 95 % intervals overlap are tied, ties are
 made transitive (a chain of overlapping intervals is one tie group), and every row of a
 group gets the competition rank of the group's best row (1, 1, 3, ...).  A row without an
@@ -9,25 +9,11 @@ interval has the point interval ``[value, value]``, so it ties only on an exactl
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
+from benchmark.intervals import Estimate, wilson_estimate
 from benchmark.results import LayerResult, Result
+from benchmark.tasks import get_spec
 
 Interval = tuple[float, float]
-
-Z95 = 1.959963984540054  # two-sided 95 % normal quantile
-
-
-def wilson_interval(proportion: float, n: int, z: float = Z95) -> Interval:
-    """95 % Wilson score interval of a proportion observed on ``n`` trials (e.g. accuracy)."""
-    if n <= 0:
-        raise ValueError("the Wilson interval needs at least one trial")
-    p = min(max(proportion, 0.0), 1.0)
-    z2 = z * z
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def overlaps(a: Interval, b: Interval) -> bool:
@@ -56,27 +42,6 @@ def interval_ranks(intervals: list[Interval]) -> list[int]:
     return [root(i) + 1 for i in range(len(intervals))]
 
 
-# Metrics that are proportions of clips (binomial), so ``eval_clips`` gives a Wilson interval.
-PROPORTION_METRICS = ("top1", "top5")
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A value with an optional 95 % interval; ``approximate`` marks a derived value."""
-
-    value: float
-    low: float | None = None
-    high: float | None = None
-    approximate: bool = False
-
-    @property
-    def interval(self) -> Interval:
-        """``[low, high]``, or the point ``[value, value]`` without an interval."""
-        if self.low is None or self.high is None:
-            return (self.value, self.value)
-        return (self.low, self.high)
-
-
 def dynamic_share(layer: LayerResult) -> Estimate | None:
     """``p_dyn / (p_dyn + p_stat)`` with its interval; for a layer with only ``percent``
     (a reported row) approximated as ``dynamic % / (dynamic % + static %)``."""
@@ -90,11 +55,15 @@ def dynamic_share(layer: LayerResult) -> Estimate | None:
 
 
 def metric_estimate(result: Result, metric: str) -> Estimate | None:
-    """A task metric, with a Wilson interval for an accuracy when ``eval_clips`` is known."""
+    """A task metric with its 95 % interval: the one the run recorded, else a Wilson
+    interval for a metric the task declares a proportion of its ``eval_count`` units."""
     value = result.metrics.get(metric)
     if value is None:
         return None
-    if metric in PROPORTION_METRICS and result.eval_clips:
-        low, high = wilson_interval(value, result.eval_clips)
-        return Estimate(value, low, high)
+    recorded = result.metric_intervals.get(metric)
+    if recorded is not None and recorded.low is not None and recorded.high is not None:
+        return Estimate(value, recorded.low, recorded.high)
+    declared = get_spec(result.task).metric(metric)
+    if declared is not None and declared.proportion and result.eval_count:
+        return wilson_estimate(value, result.eval_count)
     return Estimate(value)

@@ -3,7 +3,8 @@
 Written atomically (temporary file + rename).  A missing metric is absent, never zero.
 ``provenance`` is ``verified`` (computed by this harness), ``template`` (computed, random
 weights) or ``reported`` (published elsewhere, with ``citation``; typically only per-layer
-``percent`` and no intervals).
+``percent`` and no intervals).  ``schema_version`` changes whenever fields change; a file
+of another version is refused by ``validate`` (rerun the benchmark).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from benchmark import PROTOCOL_VERSION, SUITE_VERSION
 from benchmark.errors import ResultError
 
+#: Version of the result-file layout.  2: task_options, eval_count/eval_unit (was
+#: eval_clips), metric_intervals.
+RESULT_SCHEMA = 2
 Provenance = Literal["verified", "reported", "template"]
 
 
@@ -68,6 +72,7 @@ class Environment(_Schema):
 class Result(_Schema):
     """One measurement of one submission on one dataset with one pair protocol."""
 
+    schema_version: int
     suite_version: str = SUITE_VERSION
     protocol_version: str = PROTOCOL_VERSION
     submission: str
@@ -76,15 +81,22 @@ class Result(_Schema):
     citation: str | None = None
     dataset: DatasetInfo
     pair_protocol: str
+    # The task options that change a number (``--task-option``), as recorded by the run.
+    task_options: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
     seeds: dict[str, int] = Field(default_factory=dict)
+    # The run's options that fix its numbers (pairs, seed, bootstrap, batch_size,
+    # eval_clips): `benchmark reproduce` reruns a result with exactly these.
+    run_options: dict[str, int | None] = Field(default_factory=dict)
     pairs: dict[str, int] = Field(default_factory=dict)
     layers: list[LayerResult] = Field(min_length=1)
     metrics: dict[str, float] = Field(default_factory=dict)
+    # 95 % intervals of metrics (accuracy: Wilson; J&F and AP: bootstrap over sequences/videos).
+    metric_intervals: dict[str, IntervalModel] = Field(default_factory=dict)
     main_metric: str | None = None
-    # How many clips the task metrics were computed on (after skipped clips).  Optional; when
-    # present the leaderboard ranks accuracy with a 95 % Wilson interval, otherwise only
-    # exactly equal values tie.
-    eval_clips: int | None = Field(default=None, ge=0)
+    # How many evaluation units (``eval_unit``: clip, sequence or video, as the task
+    # declares) the metrics were computed on, after skipped ones.
+    eval_count: int | None = Field(default=None, ge=0)
+    eval_unit: str | None = None
     parameters: int | None = None
     input: dict | None = None
     weights_sha256: str | None = None

@@ -1,29 +1,44 @@
 """``benchmark run``: submission -> pairs -> probe -> estimator -> task metric -> result file.
 
-Progress is checkpointed (estimator sums + how many planned pairs are done) every few
-batches and on interruption, so ``--resume`` continues where a run stopped and nothing
-already computed is lost.
+:func:`run` is four named stages over one :class:`RunContext`:
+
+1. :func:`prepare` - read the submission, check every option (dataset, pair protocol, task
+   options), build the model and its layer probe, open the source, plan the pairs, and
+   resume from a checkpoint when asked;
+2. :func:`measure_pairs` - feed the planned pairs through the model, pool the probed
+   layers and accumulate the static/dynamic statistics (checkpointed every few batches);
+3. :func:`evaluate` - the task's metric on its evaluation split, clean and perturbed;
+4. :func:`assemble_result` - scores, metrics and provenance into the result file.
+
+Under ``torchrun`` every rank measures a shard of the pairs and of the evaluation units;
+the estimator's sums are all-reduced and the metric states merged, so the result equals a
+single-process run.  Progress is checkpointed on interruption, so ``--resume`` continues
+where a run stopped and nothing already computed is lost.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import torch
 from tabulate import tabulate
 from tqdm import tqdm
 
-from benchmark.clips import PairDataset, iterate_pairs
+from benchmark.clips import LoadedItems, iterate_loaded
 from benchmark.distributed import close_distributed, gather_lists, init_distributed
 from benchmark.errors import BenchmarkError
 from benchmark.estimator import StaticDynamicEstimator, save_atomic
-from benchmark.manifest import Submission, load_submission
-from benchmark.pairs import plan_pairs
+from benchmark.hashing import sha256_file
+from benchmark.manifest import LayerSpec, Submission, load_submission
+from benchmark.options import TaskOptions
+from benchmark.pairs import PairProtocol, PairSpec, parse_protocol, plan_pairs
 from benchmark.probe import LayerProbe
 from benchmark.results import (
+    RESULT_SCHEMA,
     DatasetInfo,
     LayerResult,
     Result,
@@ -31,10 +46,11 @@ from benchmark.results import (
     result_file_name,
     write_result,
 )
-from benchmark.submission import build_model, resolve_weights, sha256_file
-from benchmark.tasks import EvalOptions, get_task
-
-EVAL_CLIPS = "_eval_clips"  # carried with the metrics through checkpoints
+from benchmark.submission import build_model, resolve_weights
+from benchmark.task import EvalOptions, Source, Task
+from benchmark.tasks import get_task
+from benchmark.taskspec import DatasetSpec
+from benchmark.transforms import to_device
 
 
 @dataclass
@@ -50,188 +66,267 @@ class RunOptions:
     seed: int = 0
     pair_protocol: str | None = None
     bootstrap: int = 200
-    eval_clips: int | None = None
+    eval_clips: int | None = None  # evaluation units: clips, sequences or videos, per task
     workers: int = 0
     resume: bool = False
     on_bad_video: str = "fail"
     output: Path | None = None
     checkpoint_every: int = 10
     progress: bool = True
+    task_options: tuple[str, ...] = ()  # KEY=VALUE, as given to --task-option
 
 
-def _checkpoint_key(submission: Submission, dataset: str, protocol: str, options: RunOptions) -> dict:
+@dataclass
+class RunContext:
+    """Everything one run works with, filled stage by stage."""
+
+    options: RunOptions
+    submission: Submission
+    task: Task
+    dataset: DatasetSpec
+    task_options: TaskOptions
+    protocol: PairProtocol
+    rank: int
+    world_size: int
+    device: str
+    started: float
+    model: torch.nn.Module | None = None
+    layers: dict[str, LayerSpec] = field(default_factory=dict)
+    probe: LayerProbe | None = None
+    source: Source | None = None
+    plan: list[PairSpec] = field(default_factory=list)
+    planned: int = 0  # pairs in the whole plan (all ranks)
+    checkpoint: Path | None = None
+    key: dict = field(default_factory=dict)
+    estimator: StaticDynamicEstimator | None = None
+    done: int = 0  # pairs of this rank's plan already measured
+    skipped: list[str] = field(default_factory=list)
+    evaluation: dict | None = None  # {"metrics", "intervals", "count"} once evaluated
+
+    @property
+    def spec(self):
+        return self.submission.manifest.input
+
+    def save_checkpoint(self) -> None:
+        save_atomic(
+            {"key": self.key, "estimator": self.estimator.state_dict(), "done": self.done,
+             "skipped": self.skipped, "evaluation": self.evaluation},
+            self.checkpoint,
+        )
+
+
+# --------------------------------------------------------------------------- 1. prepare
+
+
+def checkpoint_key(ctx: RunContext) -> dict:
+    """Every option that changes a number; a checkpoint made with another key is refused."""
+    options = ctx.options
     return {
-        "submission": submission.name,
-        "dataset": dataset,
-        "protocol": protocol,
+        "submission": ctx.submission.name,
+        "dataset": ctx.dataset.name,
+        "protocol": ctx.protocol.text,
         "pairs": options.pairs,
         "seed": options.seed,
         "bootstrap": options.bootstrap,
         "split": options.split or "",
+        "eval_clips": options.eval_clips,
+        "world_size": ctx.world_size,
+        "task_options": ctx.task_options.recorded(),
     }
 
 
-def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result | None, Path | None]:
-    """Measure one submission; returns the result and the path it was written to.
+def _key_differences(saved: dict, wanted: dict) -> str:
+    def flat(d: dict, prefix: str = "") -> dict:
+        out = {}
+        for k, v in d.items():
+            out |= flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v}
+        return out
 
-    Under ``torchrun`` every rank measures a shard of the pairs, the sufficient statistics
-    are all-reduced, and rank 0 measures accuracy and writes the result (other ranks
-    return ``(None, None)``); the scores equal a single-process run.
-    """
-    options = options or RunOptions()
-    started = time.perf_counter()
+    saved, wanted = flat(saved), flat(wanted)
+    names = sorted(k for k in saved.keys() | wanted.keys() if saved.get(k) != wanted.get(k))
+    return "; ".join(f"{k}: checkpoint {saved.get(k)!r}, now {wanted.get(k)!r}" for k in names)
+
+
+def prepare(folder: str | Path, options: RunOptions) -> RunContext:
+    """Stage 1: check every option, build the model and probe, open the source, plan the
+    pairs; resume from the checkpoint with ``--resume``."""
     submission = load_submission(folder)
     submission.require_runnable()  # reported figures have no model to run
     manifest = submission.manifest
     task = get_task(manifest.task)
-    dataset = options.dataset or manifest.datasets[0]
-    if dataset not in task.dataset_names():
-        raise BenchmarkError(
-            f"Dataset {dataset!r} is not known to task {manifest.task!r}. "
-            f"Known datasets: {', '.join(task.dataset_names())}."
-        )
-    protocol_text = options.pair_protocol or task.default_protocol(dataset)
-    protocol = task.pair_protocol(protocol_text)
+    dataset = task.spec.dataset(options.dataset or manifest.datasets[0])
+    task_options = task.resolve_options(task.spec.options.parse(list(options.task_options), task.spec.name), dataset)
+    protocol = parse_protocol(options.pair_protocol or dataset.default_protocol, task)
     device = options.device
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise BenchmarkError("--device cuda was requested but no CUDA device is available.")
     rank, world_size = init_distributed(device)
     if device == "cuda" and world_size > 1:
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', rank))}"
+    ctx = RunContext(options, submission, task, dataset, task_options, protocol, rank, world_size,
+                     device, time.perf_counter())
 
-    model = build_model(submission, device)
-    weights = resolve_weights(submission)
-    layers = manifest.layer_specs()
-    probe = LayerProbe(model, layers)  # fails fast on a wrong layer name
-    source = task.open_source(dataset, options.split, options.data_root, manifest.input)
-    plan = plan_pairs(options.pairs, len(source), options.seed)
-    my_plan = plan[rank::world_size]  # under torchrun every rank measures its shard
+    ctx.model = build_model(submission, device)
+    ctx.layers = manifest.layer_specs()
+    ctx.probe = LayerProbe(ctx.model, ctx.layers)  # fails fast on a wrong layer name
+    ctx.source = task.open_source(dataset, options.split or dataset.pair_split, options.data_root,
+                                  manifest.input, task_options)
+    plan = plan_pairs(options.pairs, len(ctx.source), options.seed)
+    ctx.planned = len(plan)
+    ctx.plan = plan[rank::world_size]  # under torchrun every rank measures its shard
 
     out_dir = Path(options.output) if options.output else submission.results_dir
     shard = f".rank{rank}of{world_size}" if world_size > 1 else ""
-    checkpoint = out_dir / ".partial" / (result_file_name(dataset, protocol_text) + f"{shard}.ckpt.pt")
-    key = _checkpoint_key(submission, dataset, protocol_text, options) | {"world_size": world_size}
-    estimator = StaticDynamicEstimator(bootstrap=options.bootstrap, seed=options.seed)
-    done, skipped, metrics = 0, [], None
-    if options.resume and checkpoint.is_file():
-        saved = torch.load(checkpoint, weights_only=True)
-        if saved["key"] != key:
+    ctx.checkpoint = out_dir / ".partial" / (result_file_name(dataset.name, protocol.text) + f"{shard}.ckpt.pt")
+    ctx.key = checkpoint_key(ctx)
+    ctx.estimator = StaticDynamicEstimator(bootstrap=options.bootstrap, seed=options.seed)
+    if options.resume and ctx.checkpoint.is_file():
+        saved = torch.load(ctx.checkpoint, weights_only=True)
+        if saved["key"] != ctx.key:
             raise BenchmarkError(
-                f"{checkpoint}: checkpoint was made with different options {saved['key']}; "
-                "rerun with the same options or without --resume."
+                f"{ctx.checkpoint}: the checkpoint was made with other options "
+                f"({_key_differences(saved['key'], ctx.key)}); rerun with the same options, or "
+                "without --resume to start over."
             )
-        estimator.load_state_dict(saved["estimator"])
-        done, skipped, metrics = saved["done"], list(saved["skipped"]), saved["metrics"]
-        print(f"Resuming from {checkpoint}: {done}/{len(my_plan)} pairs done.")
+        ctx.estimator.load_state_dict(saved["estimator"])
+        ctx.done, ctx.skipped = saved["done"], list(saved["skipped"])
+        ctx.evaluation = saved["evaluation"] if world_size == 1 else None
+        print(f"Resuming from {ctx.checkpoint}: {ctx.done}/{len(ctx.plan)} pairs done.")
+    return ctx
 
-    def save_checkpoint() -> None:
-        save_atomic(
-            {"key": key, "estimator": estimator.state_dict(), "done": done,
-             "skipped": skipped, "metrics": metrics},
-            checkpoint,
-        )
 
-    spec = manifest.input
-    pairs_data = PairDataset(source, my_plan[done:], protocol)
-    bar = tqdm(total=len(my_plan), initial=done, desc=f"pairs ({protocol_text})", unit="pair",
-               disable=not options.progress or rank != 0)
-    try:
-        with torch.no_grad(), probe:
-            for batch_index, (items, covered) in enumerate(
-                iterate_pairs(pairs_data, options.batch_size, options.workers, options.on_bad_video, skipped)
-            ):
-                if items:
-                    n = len(items)
-                    clips = [i["a"] for i in items] + [i["b"] for i in items]
-                    seeds = [None] * n + [i["shuffle_b"] for i in items]
-                    x = task.model_input(clips, spec, seeds)
-                    model(_to(x, device))
-                    feats = probe.pop(batch_size=2 * n)
-                    estimator.update(
-                        {k: v[:n] for k, v in feats.items()},
-                        {k: v[n:] for k, v in feats.items()},
-                        [i["spec"].factor for i in items],
-                        [i["spec"].pair_id for i in items],
-                    )
-                done += covered
-                bar.update(covered)
-                if (batch_index + 1) % options.checkpoint_every == 0:
-                    save_checkpoint()
-        bar.close()
-        if metrics is None and rank == 0:  # accuracy is measured once, on rank 0
-            eval_source = task.eval_source(dataset, options.data_root, spec, limit=options.eval_clips)
-            skipped_before = len(skipped)
-            evaluation = EvalOptions(
-                batch_size=options.batch_size, device=device, workers=options.workers,
-                seed=options.seed, on_bad_video=options.on_bad_video, progress=options.progress,
-            )
-            metrics = task.evaluate(model, eval_source, spec, evaluation, skipped)
-            evaluated = len(eval_source) - (len(skipped) - skipped_before)
-            metrics = {**metrics, EVAL_CLIPS: float(evaluated)}
-            save_checkpoint()
-    except BaseException:
-        bar.close()
-        save_checkpoint()
-        print(f"\nInterrupted: progress saved to {checkpoint}; rerun with --resume to continue.")
-        raise
+# --------------------------------------------------------------------------- 2. measure pairs
 
-    if world_size > 1:
-        estimator.all_reduce()
-        skipped = gather_lists(skipped)
-        close_distributed()
-        if rank != 0:
-            checkpoint.unlink(missing_ok=True)
-            return None, None
-    scores = estimator.all_layer_scores()
-    result = Result(
-        submission=submission.name,
+
+def _pair_id(source: Source, spec: PairSpec) -> str:
+    return source.clip_id(spec.item)
+
+
+def measure_pairs(ctx: RunContext) -> None:
+    """Stage 2: the planned pairs through the model; every probed layer's statistics."""
+    options, task = ctx.options, ctx.task
+    pairs = LoadedItems(ctx.plan[ctx.done:], partial(ctx.protocol, ctx.source), partial(_pair_id, ctx.source))
+    bar = tqdm(total=len(ctx.plan), initial=ctx.done, desc=f"pairs ({ctx.protocol.text})", unit="pair",
+               disable=not options.progress or ctx.rank != 0)
+    with torch.no_grad(), ctx.probe, bar:
+        batches = iterate_loaded(pairs, options.batch_size, options.workers, options.on_bad_video, ctx.skipped)
+        for batch_index, (items, covered) in enumerate(batches):
+            if items:
+                n = len(items)
+                inputs = [i.value.a for i in items] + [i.value.b for i in items]
+                seeds = [None] * n + [i.value.shuffle_b for i in items]
+                ctx.model(to_device(task.model_input(inputs, ctx.spec, seeds), ctx.device))
+                features = ctx.probe.pop(batch_size=2 * n)
+                ctx.estimator.update(
+                    {k: v[:n] for k, v in features.items()},
+                    {k: v[n:] for k, v in features.items()},
+                    [i.key.factor for i in items],
+                    [i.key.pair_id for i in items],
+                )
+            ctx.done += covered
+            bar.update(covered)
+            if (batch_index + 1) % options.checkpoint_every == 0:
+                ctx.save_checkpoint()
+
+
+# --------------------------------------------------------------------------- 3. evaluate
+
+
+def evaluate(ctx: RunContext) -> None:
+    """Stage 3: the task metric on the dataset's evaluation split (every rank scores its
+    share of the units; the metric states are merged)."""
+    if ctx.evaluation is not None:
+        return
+    options, task, dataset = ctx.options, ctx.task, ctx.dataset
+    limit = options.eval_clips if options.eval_clips is not None else dataset.eval_limit
+    source = task.open_source(dataset, dataset.eval_split, options.data_root, ctx.spec, ctx.task_options,
+                              limit=limit)
+    units = list(range(task.eval_units(source)))
+    metric = task.new_metric(source, ctx.task_options)
+    context = EvalOptions(batch_size=options.batch_size, device=ctx.device, workers=options.workers,
+                          seed=options.seed, on_bad_video=options.on_bad_video,
+                          progress=options.progress and ctx.rank == 0)
+    task.evaluate(ctx.model.eval(), source, units[ctx.rank::ctx.world_size], metric, ctx.spec, context,
+                  ctx.skipped)
+    metric.sync()
+    ctx.evaluation = {
+        "metrics": metric.compute(),
+        "intervals": {k: e.as_dict() for k, e in metric.intervals(options.seed).items()},
+        "count": metric.count,
+    }
+    if ctx.world_size == 1:
+        ctx.save_checkpoint()
+
+
+# --------------------------------------------------------------------------- 4. assemble
+
+
+def _pair_counts(ctx: RunContext) -> dict[str, int]:
+    counts = ctx.estimator.pairs(next(iter(ctx.layers)))
+    return {"planned": ctx.planned, **counts, "skipped": ctx.planned - sum(counts.values())}
+
+
+def assemble_result(ctx: RunContext) -> Result:
+    """Stage 4: the validated result (scores with intervals, metrics, provenance)."""
+    manifest = ctx.submission.manifest
+    scores = ctx.estimator.all_layer_scores()
+    weights = resolve_weights(ctx.submission)
+    evaluation = ctx.evaluation or {"metrics": {}, "intervals": {}, "count": 0}
+    return Result(
+        schema_version=RESULT_SCHEMA,
+        submission=ctx.submission.name,
         task=manifest.task,
         provenance="template" if manifest.template else "verified",
-        dataset=DatasetInfo(
-            name=dataset, split=source.split, fingerprint=source.fingerprint(), num_items=len(source)
-        ),
-        pair_protocol=protocol_text,
-        seeds={"run": options.seed, "bootstrap": options.seed},
-        pairs=_pair_counts(estimator, next(iter(layers)), len(plan)),
-        layers=[
-            LayerResult(name=name, module=layers[name].module, **_plain(scores[name].to_dict()))
-            for name in layers
-        ],
-        metrics={k: v for k, v in metrics.items() if k != EVAL_CLIPS},
-        eval_clips=int(metrics[EVAL_CLIPS]),
-        main_metric=task.main_metric,
-        parameters=sum(p.numel() for p in model.parameters()),
-        input=spec.model_dump(),
+        dataset=DatasetInfo(name=ctx.dataset.name, split=ctx.source.split,
+                            fingerprint=ctx.source.fingerprint(), num_items=len(ctx.source)),
+        pair_protocol=ctx.protocol.text,
+        task_options=ctx.task_options.recorded(),
+        seeds={"run": ctx.options.seed, "bootstrap": ctx.options.seed},
+        run_options={"pairs": ctx.options.pairs, "seed": ctx.options.seed, "bootstrap": ctx.options.bootstrap,
+                     "batch_size": ctx.options.batch_size, "eval_clips": ctx.options.eval_clips},
+        pairs=_pair_counts(ctx),
+        layers=[LayerResult(name=name, module=ctx.layers[name].module, **scores[name].to_dict())
+                for name in ctx.layers],
+        metrics=evaluation["metrics"],
+        metric_intervals=evaluation["intervals"],
+        eval_count=evaluation["count"],
+        eval_unit=ctx.dataset.unit,
+        main_metric=ctx.task.spec.main_metric.name,
+        parameters=sum(p.numel() for p in ctx.model.parameters()),
+        input=ctx.spec.model_dump(),
         weights_sha256=sha256_file(weights) if weights else None,
-        environment=environment(device),
-        wall_time_s=round(time.perf_counter() - started, 1),
-        skipped_clips=sorted(set(skipped)),
+        environment=environment(ctx.device),
+        wall_time_s=round(time.perf_counter() - ctx.started, 1),
+        skipped_clips=sorted(set(ctx.skipped)),
     )
+
+
+def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result | None, Path | None]:
+    """Measure one submission; returns the result and the path it was written to.
+
+    Under ``torchrun`` rank 0 writes the result; other ranks return ``(None, None)``.
+    """
+    options = options or RunOptions()
+    ctx = prepare(folder, options)
+    try:
+        measure_pairs(ctx)
+        evaluate(ctx)
+    except BaseException:
+        ctx.save_checkpoint()
+        print(f"\nInterrupted: progress saved to {ctx.checkpoint}; rerun with --resume to continue.")
+        raise
+    if ctx.world_size > 1:
+        ctx.estimator.all_reduce()
+        ctx.skipped = gather_lists(ctx.skipped)
+        close_distributed()
+        if ctx.rank != 0:
+            ctx.checkpoint.unlink(missing_ok=True)
+            return None, None
+    result = assemble_result(ctx)
+    out_dir = Path(options.output) if options.output else ctx.submission.results_dir
     path = write_result(result, out_dir)
-    checkpoint.unlink(missing_ok=True)
+    ctx.checkpoint.unlink(missing_ok=True)
     return result, path
-
-
-def _pair_counts(estimator: StaticDynamicEstimator, layer: str, planned: int) -> dict[str, int]:
-    counts = estimator.pairs(layer)
-    return {"planned": planned, **counts, "skipped": planned - sum(counts.values())}
-
-
-def _to(x, device):
-    if isinstance(x, list):
-        return [t.to(device) for t in x]
-    return x.to(device)
-
-
-def _plain(d: dict) -> dict:
-    """NaN -> None so interval bounds that do not exist are absent, not NaN."""
-    def clean(v):
-        if isinstance(v, dict):
-            return {k: clean(x) for k, x in v.items()}
-        if isinstance(v, float) and v != v:
-            return None
-        return v
-    return clean(d)
 
 
 def format_table(result: Result) -> str:

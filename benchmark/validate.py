@@ -22,23 +22,24 @@ from pathlib import Path
 from benchmark import PROTOCOL_VERSION, SUITE_VERSION
 from benchmark.errors import BenchmarkError
 from benchmark.hashing import sha256_file
-from benchmark.manifest import MANIFEST_NAME, Manifest, Submission, load_submission
-from benchmark.results import Result, read_result, result_file_name, result_files
+from benchmark.manifest import MANIFEST_NAME, InputSpec, Manifest, Submission, load_submission
+from benchmark.results import RESULT_SCHEMA, Result, read_result, result_file_name, result_files
+from benchmark.tasks import find_dataset, get_task
 
-KNOWN_SUITE_VERSIONS = tuple(sorted({"0.1.0", SUITE_VERSION}))
+KNOWN_SUITE_VERSIONS = tuple(sorted({"0.1.0", "0.2.0", SUITE_VERSION}))
 KNOWN_PROTOCOL_VERSIONS = tuple(sorted({"1", PROTOCOL_VERSION}))
 
 
 @lru_cache(maxsize=32)
 def synthetic_fingerprint(task: str, dataset: str, split: str) -> str | None:
-    """The current fingerprint of a synthetic world split, or None if ``dataset`` is not one."""
-    if task != "action_recognition":
+    """The current fingerprint of a synthetic dataset's split, rendered by the task's own
+    (trusted) code as the runner does; None when ``dataset`` is not synthetic."""
+    declared = find_dataset(task, dataset)
+    if declared is None or not declared.synthetic:
         return None
-    from tasks.action_recognition.sources import SYNTHETIC_WORLDS, WorldSource
-
-    if dataset not in SYNTHETIC_WORLDS:
-        return None
-    return WorldSource(dataset, split).fingerprint()
+    adapter = get_task(task)
+    any_input = InputSpec(frames=8, size=32)  # a synthetic sample list does not depend on it
+    return adapter.open_source(declared, split, None, any_input, adapter.spec.options()).fingerprint()
 
 
 def expected_provenance(submission: Submission) -> str:
@@ -71,6 +72,9 @@ def check_result(path: Path, result: Result, submission: Submission) -> list[str
     def problem(field: str, message: str) -> None:
         problems.append(f"{path}: field '{field}': {message}")
 
+    if result.schema_version != RESULT_SCHEMA:
+        problem("schema_version", f"{result.schema_version} is not the current result layout "
+                f"({RESULT_SCHEMA}); rerun the benchmark to write the result again.")
     if result.suite_version not in KNOWN_SUITE_VERSIONS:
         problem("suite_version", f"{result.suite_version!r} is not a known suite version "
                 f"({', '.join(KNOWN_SUITE_VERSIONS)}).")
@@ -104,13 +108,15 @@ def _check_fingerprint(path: Path, result: Result) -> list[str]:
     dataset = result.dataset
     field = f"{path}: field 'dataset.fingerprint'"
     try:
-        current = synthetic_fingerprint(result.task, dataset.name, dataset.split or "val")
+        declared = find_dataset(result.task, dataset.name)
+        split = dataset.split or (declared.pair_split if declared else "")
+        current = synthetic_fingerprint(result.task, dataset.name, split)
     except (BenchmarkError, ValueError, KeyError) as error:
         return [f"{path}: field 'dataset.split': {dataset.split!r} is not a split of "
                 f"{dataset.name!r}: {error}"]
     if current is not None and dataset.fingerprint != current:
         return [f"{field}: {dataset.fingerprint} is stale; the synthetic world "
-                f"{dataset.name!r} ({dataset.split or 'val'}) now has fingerprint {current}. "
+                f"{dataset.name!r} ({split}) now has fingerprint {current}. "
                 "Rerun the benchmark to measure on the current world."]
     if current is None and not dataset.fingerprint:
         return [f"{field}: missing; a measured result records the sha256 of its sample list."]

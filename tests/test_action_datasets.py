@@ -13,11 +13,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from benchmark.errors import DataError
-from tasks.action_recognition.datasets import DATASETS, ClipRecord, collate_clips
-from tasks.action_recognition.datasets import video as video_mod
-from tasks.action_recognition.datasets.kinetics import clip_name
-from tasks.action_recognition.datasets.ssv2 import template_key
-from tasks.action_recognition.datasets.video import (
+from benchmark.video import (
     center_crop,
     decode_frames,
     read_clip,
@@ -25,6 +21,10 @@ from tasks.action_recognition.datasets.video import (
     sample_indices,
     segment_frames,
 )
+from tasks.action_recognition.datasets import DATASETS, ClipRecord, collate_clips
+from benchmark import video as video_mod
+from tasks.action_recognition.datasets.kinetics import clip_name
+from tasks.action_recognition.datasets.ssv2 import template_key
 from tests.fixtures.action_datasets import (
     frame_index_of,
     synthetic_frames,

@@ -13,7 +13,8 @@ import yaml
 
 from benchmark.cli import build_parser
 from benchmark.leaderboard import check_leaderboard, render, write_leaderboard
-from benchmark.ranking import interval_ranks, wilson_interval
+from benchmark.intervals import wilson_estimate
+from benchmark.ranking import interval_ranks
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "leaderboard"
@@ -39,10 +40,11 @@ def test_golden_markdown_is_byte_identical():
 
 
 def test_dynamically_biased_datasets_come_first():
+    """The order comes from each task's declared dataset bias, then the name."""
     headings = [line for line in golden().splitlines() if line.startswith("## ")]
     assert headings == [
-        "## action_recognition · synthetic-motion",
         "## action_recognition · diving48",
+        "## action_recognition · synthetic-motion",
         "## action_recognition · kinetics400",
     ]
 
@@ -88,9 +90,9 @@ def test_interval_ranks_examples():
 
 
 def test_wilson_interval_matches_the_textbook_value():
-    low, high = wilson_interval(0.5, 100)
+    low, high = wilson_estimate(0.5, 100).interval
     assert low == pytest.approx(0.4038, abs=1e-4) and high == pytest.approx(0.5962, abs=1e-4)
-    assert wilson_interval(1.0, 10)[1] == pytest.approx(1.0) and wilson_interval(0.0, 10)[0] == 0.0
+    assert wilson_estimate(1.0, 10).high == pytest.approx(1.0) and wilson_estimate(0.0, 10).low == 0.0
 
 
 def copy_fixtures(target: Path, *names: str) -> Path:
@@ -130,13 +132,17 @@ def test_check_compares_only_the_markdown(tmp_path):
 
 
 def test_rendering_imports_neither_torch_nor_submission_code(tmp_path):
+    """Only the tasks' light declarations (``tasks.<task>.spec``) are read, never task code."""
     copy_fixtures(tmp_path, "reported-paper")
     script = (
         "import sys\n"
         "from pathlib import Path\n"
         "from benchmark.leaderboard import write_leaderboard\n"
         f"write_leaderboard(Path({str(tmp_path / 'submissions')!r}), Path({str(tmp_path / 'lb.md')!r}))\n"
-        "loaded = [m for m in sys.modules if m == 'torch' or m.startswith(('torch.', 'benchmark.submission', 'tasks'))]\n"
+        "declarations = {'tasks'} | {f'tasks.{t}' for t in ('action_recognition', 'avos', 'vis')}\n"
+        "declarations |= {f'{d}.spec' for d in declarations}\n"
+        "loaded = [m for m in sys.modules if m == 'torch' or m.startswith(('torch.', 'benchmark.submission'))\n"
+        "          or (m.startswith('tasks') and m not in declarations)]\n"
         "assert not loaded, loaded\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True)

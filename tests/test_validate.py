@@ -14,7 +14,7 @@ from benchmark.cli import main
 from benchmark.errors import BenchmarkError, ManifestError
 from benchmark.hashing import sha256_file
 from benchmark.manifest import load_submission
-from benchmark.results import DatasetInfo, IntervalModel, LayerResult, Result, write_result
+from benchmark.results import RESULT_SCHEMA, DatasetInfo, IntervalModel, LayerResult, Result, write_result
 from benchmark.runner import RunOptions, run
 from benchmark.validate import validate_submission
 from tasks.action_recognition.sources import WorldSource
@@ -27,6 +27,7 @@ REPORTED = sorted((REPO / "submissions").glob("reported-*"))
 def measured_result(folder: Path, **changes) -> Path:
     """A verified result for the tiny submission, as ``benchmark run`` would write it."""
     result = Result(
+        schema_version=RESULT_SCHEMA,
         submission=folder.name,
         task="action_recognition",
         provenance="verified",

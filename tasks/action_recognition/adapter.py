@@ -1,84 +1,79 @@
-"""The action-recognition task adapter: sources, model input, accuracy (DESIGN.md interface)."""
+"""The action-recognition task: clips in, class logits out (the harness contract,
+:class:`benchmark.task.Task`).
+
+Accuracy is measured clean and under the perturbations of :mod:`.spec`: frames shuffled
+(after temporal subsampling, per pathway), reversed, or the middle frame repeated.  The
+shuffle seeds are drawn for every clip in evaluation order before anything is scored,
+so the numbers do not depend on batching or on how ``torchrun`` shards the clips.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 from tqdm import tqdm
 
-from benchmark.clips import ClipDataset, iterate_clips
+from benchmark.clips import LoadedItems, iterate_loaded
 from benchmark.manifest import InputSpec
-from benchmark.pairs import get_protocol
-from benchmark.tasks import DEFAULT_EVAL, EvalOptions
+from benchmark.metric import CLEAN, PerturbedMetrics
+from benchmark.options import TaskOptions
+from benchmark.task import EvalOptions, Source, Task
+from benchmark.taskspec import DatasetSpec
+from benchmark.transforms import clips_to_input, to_device
+from benchmark.video import center_crop
 from tasks.action_recognition import sources
-from tasks.action_recognition.metrics import PERTURBATIONS, AccuracyMeter, relative_drop
-from tasks.action_recognition.transforms import model_input, to_device
+from tasks.action_recognition.metrics import CLIP_PERTURBATIONS, AccuracyMeter
+from tasks.action_recognition.spec import SPEC
 
 
-class ActionRecognitionTask:
+def _clip_and_label(source: Source, index: int) -> tuple[np.ndarray, int]:
+    return source.clip(index), source.label(index)
+
+
+def shuffle_seeds(seed: int, units: int) -> np.ndarray:
+    """The frame-shuffle seed of each of the first ``units`` evaluation clips."""
+    return np.random.default_rng([seed, 0xACC]).integers(0, 2**31 - 1, units)
+
+
+class ActionRecognitionTask(Task):
     """Clips in, class logits out; accuracy clean and with frames shuffled/reversed/repeated."""
 
-    name = "action_recognition"
-    default_dataset = "synthetic-motion"
-    main_metric = "top1"
-    eval_split_synthetic = "test"
+    spec = SPEC
 
-    def dataset_names(self) -> list[str]:
-        return sources.SOURCES.names()
+    def open_source(self, dataset: DatasetSpec, split: str, data_root: Path | None, input: InputSpec,
+                    options: TaskOptions, limit: int | None = None) -> Source:
+        return sources.open_source(dataset, split, data_root, input, limit=limit)
 
-    def default_protocol(self, dataset: str) -> str:
-        """Ground-truth pairs on synthetic worlds, stylised/shuffled pairs on real video."""
-        return "true" if dataset in sources.SYNTHETIC_WORLDS else "stylize"
+    def with_frames(self, item, frames: np.ndarray) -> np.ndarray:
+        return center_crop(frames, min(frames.shape[1:3]))  # a pre-stylised copy is not square
 
-    def pair_protocol(self, text: str):
-        return get_protocol(text)
+    def static_partner(self, item: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+        """The same clip, its frames to be permuted after temporal subsampling."""
+        return item.copy(), int(rng.integers(2**31 - 1))
 
-    def open_source(self, dataset: str, split: str | None, data_root: Path | None, spec: InputSpec, limit=None):
-        return sources.open_source(dataset, split, data_root, spec, limit=limit)
+    def model_input(self, items: Sequence[np.ndarray], input: InputSpec, shuffle_seeds: Sequence[int | None]):
+        return clips_to_input(items, input, shuffle_seeds)
 
-    def eval_source(self, dataset: str, data_root: Path | None, spec: InputSpec, limit=None):
-        """The source accuracy is measured on (synthetic: the test split)."""
-        split = self.eval_split_synthetic if dataset in sources.SYNTHETIC_WORLDS else None
-        return sources.open_source(dataset, split, data_root, spec, limit=limit)
-
-    def model_input(self, clips: list[np.ndarray], spec: InputSpec, shuffle_seeds: list[int | None]):
-        return model_input(clips, spec, shuffle_seeds)
+    def new_metric(self, source: Source, options: TaskOptions) -> PerturbedMetrics:
+        return PerturbedMetrics(SPEC, AccuracyMeter)
 
     @torch.no_grad()
-    def evaluate(
-        self,
-        model: nn.Module,
-        source,
-        spec: InputSpec,
-        options: EvalOptions = DEFAULT_EVAL,
-        skipped: list[str] | None = None,
-    ) -> dict[str, float]:
-        """Top-1/top-5 accuracy clean and under each temporal perturbation, with relative drops."""
-        meters = {name: AccuracyMeter() for name in PERTURBATIONS}
-        count = len(source) if options.limit is None else min(options.limit, len(source))
-        dataset = ClipDataset(source, range(count))
-        batches = iterate_clips(dataset, options.batch_size, options.workers, options.on_bad_video, skipped)
-        rng = np.random.default_rng([options.seed, 0xACC])
-        for clips, labels, _ in tqdm(batches, desc="accuracy", unit="batch", disable=not options.progress,
-                                     total=-(-count // options.batch_size)):
-            labels = torch.as_tensor(labels)
-            for name, perturb in PERTURBATIONS.items():
-                shown = clips if perturb is None else [perturb(c, rng) for c in clips]
-                seeds = [int(s) for s in rng.integers(0, 2**31 - 1, len(clips))] if name == "shuffled" else None
-                logits = model(to_device(model_input(shown, spec, seeds), options.device))
-                meters[name].update(logits.float().cpu(), labels)
-        metrics: dict[str, float] = {}
-        clean = meters["clean"].compute()
-        metrics.update(clean)
-        for name, meter in meters.items():
-            if name == "clean":
-                continue
-            for key, value in meter.compute().items():
-                metrics[f"{key}_{name}"] = value
-                drop = relative_drop(clean.get(key, 0.0), value)
-                if drop is not None:
-                    metrics[f"{key}_{name}_rel_drop"] = drop
-        return metrics
+    def evaluate(self, model, source: Source, units: Sequence[int], metric: PerturbedMetrics,
+                 input: InputSpec, options: EvalOptions, skipped: list[str]) -> None:
+        """Top-1/top-5 accuracy of clips ``units`` clean and under each perturbation."""
+        seeds = shuffle_seeds(options.seed, max(units, default=-1) + 1)
+        dataset = LoadedItems(units, partial(_clip_and_label, source), source.clip_id)
+        batches = iterate_loaded(dataset, options.batch_size, options.workers, options.on_bad_video, skipped)
+        for items, _ in tqdm(batches, desc="accuracy", unit="batch", disable=not options.progress,
+                             total=-(-len(units) // options.batch_size)):
+            clips = [item.value[0] for item in items]
+            labels = torch.as_tensor([item.value[1] for item in items])
+            shown = {CLEAN: (clips, None), "shuffled": (clips, [int(seeds[item.key]) for item in items])}
+            shown |= {name: ([perturb(c) for c in clips], None) for name, perturb in CLIP_PERTURBATIONS.items()}
+            for name, (batch, batch_seeds) in shown.items():
+                logits = model(to_device(clips_to_input(batch, input, batch_seeds), options.device))
+                metric[name].update(logits.float().cpu(), labels)

@@ -21,9 +21,9 @@ from torch import nn
 
 from benchmark.hashing import sha256_file
 from benchmark.manifest import MANIFEST_NAME, read_manifest
+from benchmark.transforms import clips_to_input as model_input
 from tasks.action_recognition.models import ARCHITECTURES
 from tasks.action_recognition.sources import WorldSource
-from tasks.action_recognition.transforms import model_input
 
 
 def render_split(source: WorldSource, limit: int | None = None) -> tuple[list[np.ndarray], torch.Tensor]:
