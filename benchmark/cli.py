@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmark {run,validate,changed,leaderboard,list,worlds}``."""
+"""Command line: ``python -m benchmark {run,validate,reproduce,changed,leaderboard,list,worlds,styles}``."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ EPILOG = """examples:
   python -m benchmark validate submissions/my-model --base origin/main   # ...and no result removed
   python -m benchmark leaderboard                              # rewrite leaderboard.md
   python -m benchmark leaderboard --check                      # fail if leaderboard.md is stale
+  python -m benchmark reproduce submissions/c3d-synthetic/results/synthetic-motion__true.json
   python -m benchmark changed --base origin/main               # submission folders a branch changes
   python -m benchmark list                                     # tasks, datasets, submissions
   python -m benchmark worlds --out previews/                   # look at the synthetic worlds
@@ -69,6 +70,25 @@ def _validate(args: argparse.Namespace) -> int:
             status = 1
         else:
             print(f"{folder}: manifest and result files are valid")
+    return status
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from benchmark.reproduce import reproduce
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    status = 0
+    for path in args.result:
+        differences = reproduce(path, tolerance=args.tolerance)
+        for difference in differences:
+            print(f"error: {path}: {difference}", file=sys.stderr)
+        if differences:
+            status = 1
+        else:
+            print(f"{path}: reproduced (tolerance {args.tolerance:g})")
     return status
 
 
@@ -187,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--base", metavar="REF",
                           help="git ref to compare with: a result file present there may not be removed")
     validate.set_defaults(func=_validate)
+
+    again = sub.add_parser("reproduce", help="rerun result files with their recorded options and compare "
+                           "(e.g. reproduce submissions/c3d-synthetic/results/synthetic-motion__true.json)")
+    again.add_argument("result", type=Path, nargs="+", help="result file(s) under <submission>/results/")
+    again.add_argument("--tolerance", type=float, default=0.0,
+                       help="allowed relative (or absolute) difference of each number (default 0: exact)")
+    again.add_argument("--threads", type=int, help="CPU threads for torch")
+    again.set_defaults(func=_reproduce)
 
     changed = sub.add_parser("changed", help="submission folders changed since a git ref (e.g. changed --base origin/main)")
     changed.add_argument("--base", metavar="REF", required=True, help="git ref to compare with")

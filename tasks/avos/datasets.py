@@ -1,6 +1,6 @@
 """AVOS datasets as per-frame samples grouped in sequences.
 
-Readers for the published layouts (DESIGN.md "Data"):
+Readers for the published layouts (README "Running on real data"):
 
 - **DAVIS 2016**: ``JPEGImages/480p/<seq>/00000.jpg``, ``Annotations/480p/<seq>/00000.png``,
   sequence lists ``ImageSets/2016/{train,val}.txt`` (one sequence name per line; lines of
