@@ -12,6 +12,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
+from benchmark import video as video_mod
 from benchmark.errors import DataError
 from benchmark.video import (
     center_crop,
@@ -22,7 +23,6 @@ from benchmark.video import (
     segment_frames,
 )
 from tasks.action_recognition.datasets import DATASETS, ClipRecord, collate_clips
-from benchmark import video as video_mod
 from tasks.action_recognition.datasets.kinetics import clip_name
 from tasks.action_recognition.datasets.ssv2 import template_key
 from tests.fixtures.action_datasets import (

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from benchmark.cli import build_parser
-from benchmark.leaderboard import check_leaderboard, render, write_leaderboard
 from benchmark.intervals import wilson_estimate
+from benchmark.leaderboard import check_leaderboard, render, write_leaderboard
 from benchmark.ranking import interval_ranks
 
 REPO = Path(__file__).resolve().parents[1]

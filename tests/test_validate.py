@@ -14,7 +14,14 @@ from benchmark.cli import main
 from benchmark.errors import BenchmarkError, ManifestError
 from benchmark.hashing import sha256_file
 from benchmark.manifest import load_submission
-from benchmark.results import RESULT_SCHEMA, DatasetInfo, IntervalModel, LayerResult, Result, write_result
+from benchmark.results import (
+    RESULT_SCHEMA,
+    DatasetInfo,
+    IntervalModel,
+    LayerResult,
+    Result,
+    write_result,
+)
 from benchmark.runner import RunOptions, run
 from benchmark.validate import validate_submission
 from tasks.action_recognition.sources import WorldSource
