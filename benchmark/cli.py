@@ -37,6 +37,7 @@ def _run(args: argparse.Namespace) -> int:
         pairs=args.pairs,
         batch_size=args.batch_size,
         device=args.device,
+        precision=args.precision,
         seed=args.seed,
         pair_protocol=args.pair_protocol,
         task_options=tuple(args.task_option or ()),
@@ -184,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--pairs", type=int, default=1000, help="number of pairs (default 1000)")
     run.add_argument("--batch-size", type=int, default=16, help="pairs per forward pass (default 16)")
     run.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    run.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
+                     help="the model forward's precision (autocast; fp16 on CUDA only; recorded)")
     run.add_argument("--seed", type=int, default=0, help="seed of pair sampling and bootstrap")
     run.add_argument("--pair-protocol",
                      help="true (synthetic only), stylize[:style ids or names, e.g. stylize:0,1], "

@@ -85,8 +85,8 @@ class Result(_Schema):
     task_options: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
     seeds: dict[str, int] = Field(default_factory=dict)
     # The run's options that fix its numbers (pairs, seed, bootstrap, batch_size,
-    # eval_clips): `benchmark reproduce` reruns a result with exactly these.
-    run_options: dict[str, int | None] = Field(default_factory=dict)
+    # eval_clips, precision): `benchmark reproduce` reruns a result with exactly these.
+    run_options: dict[str, int | str | None] = Field(default_factory=dict)
     pairs: dict[str, int] = Field(default_factory=dict)
     layers: list[LayerResult] = Field(min_length=1)
     metrics: dict[str, float] = Field(default_factory=dict)

@@ -35,7 +35,9 @@ from benchmark.estimator import StaticDynamicEstimator, save_atomic
 from benchmark.hashing import sha256_file
 from benchmark.manifest import LayerSpec, Submission, load_submission
 from benchmark.options import TaskOptions
+from benchmark.pair_batch import pair_input
 from benchmark.pairs import PairProtocol, PairSpec, parse_protocol, plan_pairs
+from benchmark.precision import check_precision, with_precision
 from benchmark.probe import LayerProbe
 from benchmark.results import (
     RESULT_SCHEMA,
@@ -50,7 +52,6 @@ from benchmark.submission import build_model, resolve_weights
 from benchmark.task import EvalOptions, Source, Task
 from benchmark.tasks import get_task
 from benchmark.taskspec import DatasetSpec
-from benchmark.transforms import to_device
 
 
 @dataclass
@@ -74,6 +75,7 @@ class RunOptions:
     checkpoint_every: int = 10
     progress: bool = True
     task_options: tuple[str, ...] = ()  # KEY=VALUE, as given to --task-option
+    precision: str = "fp32"  # the forward's: fp32, bf16 or fp16 (benchmark.precision)
 
 
 @dataclass
@@ -132,6 +134,7 @@ def checkpoint_key(ctx: RunContext) -> dict:
         "eval_clips": options.eval_clips,
         "world_size": ctx.world_size,
         "task_options": ctx.task_options.recorded(),
+        "precision": options.precision,
     }
 
 
@@ -156,10 +159,11 @@ def prepare(folder: str | Path, options: RunOptions) -> RunContext:
     task = get_task(manifest.task)
     dataset = task.spec.dataset(options.dataset or manifest.datasets[0])
     task_options = task.resolve_options(task.spec.options.parse(list(options.task_options), task.spec.name), dataset)
-    protocol = parse_protocol(options.pair_protocol or dataset.default_protocol, task)
+    protocol = parse_protocol(options.pair_protocol or dataset.default_protocol, task, manifest.input)
     device = options.device
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise BenchmarkError("--device cuda was requested but no CUDA device is available.")
+    check_precision(options.precision, device)
     rank, world_size = init_distributed(device)
     if device == "cuda" and world_size > 1:
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', rank))}"
@@ -208,14 +212,13 @@ def measure_pairs(ctx: RunContext) -> None:
     pairs = LoadedItems(ctx.plan[ctx.done:], partial(ctx.protocol, ctx.source), partial(_pair_id, ctx.source))
     bar = tqdm(total=len(ctx.plan), initial=ctx.done, desc=f"pairs ({ctx.protocol.text})", unit="pair",
                disable=not options.progress or ctx.rank != 0)
+    model = with_precision(ctx.model, options.precision, ctx.device)
     with torch.no_grad(), ctx.probe, bar:
         batches = iterate_loaded(pairs, options.batch_size, options.workers, options.on_bad_video, ctx.skipped)
         for batch_index, (items, covered) in enumerate(batches):
             if items:
                 n = len(items)
-                inputs = [i.value.a for i in items] + [i.value.b for i in items]
-                seeds = [None] * n + [i.value.shuffle_b for i in items]
-                ctx.model(to_device(task.model_input(inputs, ctx.spec, seeds), ctx.device))
+                model(pair_input(task, [i.value for i in items], ctx.spec, ctx.device))
                 features = ctx.probe.pop(batch_size=2 * n)
                 ctx.estimator.update(
                     {k: v[:n] for k, v in features.items()},
@@ -246,8 +249,8 @@ def evaluate(ctx: RunContext) -> None:
     context = EvalOptions(batch_size=options.batch_size, device=ctx.device, workers=options.workers,
                           seed=options.seed, on_bad_video=options.on_bad_video,
                           progress=options.progress and ctx.rank == 0)
-    task.evaluate(ctx.model.eval(), source, units[ctx.rank::ctx.world_size], metric, ctx.spec, context,
-                  ctx.skipped)
+    model = with_precision(ctx.model.eval(), options.precision, ctx.device)
+    task.evaluate(model, source, units[ctx.rank::ctx.world_size], metric, ctx.spec, context, ctx.skipped)
     metric.sync()
     ctx.evaluation = {
         "metrics": metric.compute(),
@@ -283,7 +286,8 @@ def assemble_result(ctx: RunContext) -> Result:
         task_options=ctx.task_options.recorded(),
         seeds={"run": ctx.options.seed, "bootstrap": ctx.options.seed},
         run_options={"pairs": ctx.options.pairs, "seed": ctx.options.seed, "bootstrap": ctx.options.bootstrap,
-                     "batch_size": ctx.options.batch_size, "eval_clips": ctx.options.eval_clips},
+                     "batch_size": ctx.options.batch_size, "eval_clips": ctx.options.eval_clips,
+                     "precision": ctx.options.precision},
         pairs=_pair_counts(ctx),
         layers=[LayerResult(name=name, module=ctx.layers[name].module, **scores[name].to_dict())
                 for name in ctx.layers],

@@ -23,8 +23,7 @@ from benchmark.metric import CLEAN, PerturbedMetrics
 from benchmark.options import TaskOptions
 from benchmark.task import EvalOptions, Source, Task
 from benchmark.taskspec import DatasetSpec
-from benchmark.transforms import clips_to_input, to_device
-from benchmark.video import center_crop
+from benchmark.transforms import Frames, center_square, clips_to_input, to_device
 from tasks.action_recognition import sources
 from tasks.action_recognition.metrics import CLIP_PERTURBATIONS, AccuracyMeter
 from tasks.action_recognition.spec import SPEC
@@ -48,8 +47,8 @@ class ActionRecognitionTask(Task):
                     options: TaskOptions, limit: int | None = None) -> Source:
         return sources.open_source(dataset, split, data_root, input, limit=limit)
 
-    def with_frames(self, item, frames: np.ndarray) -> np.ndarray:
-        return center_crop(frames, min(frames.shape[1:3]))  # a pre-stylised copy is not square
+    def with_frames(self, item, frames: Frames) -> Frames:
+        return center_square(frames)
 
     def static_partner(self, item: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
         """The same clip, its frames to be permuted after temporal subsampling."""

@@ -22,6 +22,7 @@ from benchmark.manifest import InputSpec
 from benchmark.metric import PerturbedMetrics
 from benchmark.task import EvalOptions, Source, Task
 from benchmark.taskspec import DatasetSpec
+from benchmark.transforms import Frames
 from tasks.avos import datasets
 from tasks.avos.datasets import FlowOptions
 from tasks.avos.evaluation import SequenceScores, evaluate_sequences
@@ -56,11 +57,19 @@ class AvosTask(Task):
         flow = flow_options(options, dataset.synthetic)
         return datasets.open_dataset(dataset.name, split, data_root, flow, limit=limit, input_size=input.size)
 
-    def frames_of(self, item: FrameSample) -> np.ndarray:
+    def frames_of(self, item: FrameSample) -> Frames:
         return item.rgb[None]
 
-    def with_frames(self, item: FrameSample, frames: np.ndarray) -> FrameSample:
-        return replace(item, rgb=resize_image(frames[0], item.rgb.shape[:2]))
+    def with_frames(self, item: FrameSample, frames: Frames) -> FrameSample:
+        """The sample with its RGB frame replaced (a pre-stylised copy is resized to it)."""
+        frame = frames[0]
+        if tuple(frame.shape[:2]) != tuple(item.rgb.shape[:2]):
+            frame = resize_image(np.asarray(frame), item.rgb.shape[:2])
+        return replace(item, rgb=frame)
+
+    def subsample(self, item: FrameSample, input: InputSpec) -> FrameSample:
+        """A sample is one frame: the model sees all of it."""
+        return item
 
     def static_partner(self, item: FrameSample, rng: np.random.Generator) -> tuple[FrameSample, None]:
         """The same frame with its flow image colour-jittered (docs/METHOD.md §1)."""

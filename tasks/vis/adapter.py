@@ -28,8 +28,7 @@ from benchmark.metric import CLEAN, Metric, PerturbedMetrics
 from benchmark.options import TaskOptions
 from benchmark.task import EvalOptions, Source, Task
 from benchmark.taskspec import DatasetSpec
-from benchmark.transforms import clips_to_input, frame_permutation, uniform_indices
-from benchmark.video import center_crop
+from benchmark.transforms import Frames, center_square, clips_to_input, frame_permutation, uniform_indices
 from tasks.vis import sources
 from tasks.vis.evaluation import TrackCollector
 from tasks.vis.predictions import TrackPrediction, check_outputs, clip_tracks
@@ -98,8 +97,8 @@ class VisTask(Task):
             raise BenchmarkError("VIS models take one input tensor; 'input.pathways' is not supported.")
         return sources.open_source(dataset, split, data_root, input, limit=limit)
 
-    def with_frames(self, item, frames: np.ndarray) -> np.ndarray:
-        return center_crop(frames, min(frames.shape[1:3]))  # a pre-stylised copy is not square
+    def with_frames(self, item, frames: Frames) -> Frames:
+        return center_square(frames)
 
     def static_partner(self, item: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
         """The same clip, its frames to be permuted after temporal subsampling."""
