@@ -18,8 +18,8 @@ from pathlib import Path
 from tabulate import tabulate
 
 from benchmark.intervals import Estimate
-from benchmark.metric import relative_drop
 from benchmark.manifest import discover_submissions
+from benchmark.metric import relative_drop
 from benchmark.ranking import dynamic_share, interval_ranks, metric_estimate
 from benchmark.results import Result, read_result, result_files
 from benchmark.tasks import find_dataset, get_spec
