@@ -29,7 +29,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -37,7 +37,9 @@ from benchmark.manifest import InputSpec
 from benchmark.metric import Metric
 from benchmark.options import TaskOptions
 from benchmark.taskspec import DatasetSpec, TaskSpec
-from benchmark.transforms import Frames, temporal_subsample
+
+if TYPE_CHECKING:
+    from benchmark.transforms import Frames
 
 
 @runtime_checkable
@@ -101,6 +103,8 @@ class Task(ABC):
         """The item cut to the frames :meth:`model_input` uses (temporal subsampling), so
         that a style renders only what the model sees; :meth:`model_input` gives the same
         tensor for both."""
+        from benchmark.transforms import temporal_subsample
+
         return self.with_frames(item, temporal_subsample(self.frames_of(item), input.frames))
 
     @abstractmethod
@@ -146,6 +150,26 @@ class Task(ABC):
         units = list(range(self.eval_units(source)))
         self.evaluate(model, source, units, metric, input, options or EvalOptions(), skipped if skipped is not None else [])
         return metric.compute()
+
+
+class ClipTask(Task):
+    """A task whose items are uint8 clips (T, H, W, 3): a style changes every frame, the
+    static partner is the clip with its frames permuted after temporal subsampling, and
+    the model input comes from the shared clip transforms."""
+
+    def with_frames(self, item: Any, frames: Frames) -> Frames:
+        from benchmark.transforms import center_square
+
+        return center_square(frames)  # a pre-stylised copy is not square
+
+    def static_partner(self, item: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+        """The same clip, its frames to be permuted after temporal subsampling."""
+        return item.copy(), int(rng.integers(2**31 - 1))
+
+    def model_input(self, items: Sequence[Frames], input: InputSpec, shuffle_seeds: Sequence[int | None]):
+        from benchmark.transforms import clips_to_input
+
+        return clips_to_input(items, input, shuffle_seeds)
 
 
 def check_task(task: type) -> list[str]:
