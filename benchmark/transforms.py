@@ -102,7 +102,8 @@ def normalize(x: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> t
     """``(x / 255 - mean) / std`` per channel of (B, 3, T, H, W), as one multiply-add."""
     scale = torch.tensor([1.0 / (255.0 * s) for s in std], device=x.device).view(1, 3, 1, 1, 1)
     shift = torch.tensor([-m / s for m, s in zip(mean, std, strict=True)], device=x.device).view(1, 3, 1, 1, 1)
-    return torch.addcmul(shift, x, scale).contiguous()
+    # written straight into a contiguous tensor: one pass over the (strided) input
+    return torch.addcmul(shift, x, scale, out=torch.empty(x.shape, dtype=x.dtype, device=x.device))
 
 
 def pack_pathways(x: torch.Tensor, strides: Sequence[int]) -> list[torch.Tensor]:

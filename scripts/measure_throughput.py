@@ -10,7 +10,9 @@ For a chosen submission and each pair protocol, prints the marginal seconds per 
 taken as the difference between a ``--large``- and a ``--small``-pair run divided by the
 difference in pairs (start-up costs cancel), repeated ``--repeats`` times interleaved
 (bare small, harness small, bare large, harness large), medians reported; and their ratio
-harness/bare in pairs/s (1.0: the harness costs nothing beyond the forward).
+harness/bare in pairs/s (1.0: the harness costs nothing beyond the forward).  The CPU
+seconds per pair (this process and its DataLoader workers) are printed too: on a shared
+machine their ratio is the steadier number.
 
     python scripts/measure_throughput.py submissions/template-x3d-xs \\
         [--protocols true stylize] [--batch-size 16] [--workers 2] [--threads 2] \\
@@ -23,7 +25,7 @@ the load (``uptime``) with the numbers.
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import resource
 import statistics
 import tempfile
 import time
@@ -34,87 +36,94 @@ import torch
 from benchmark.estimator import StaticDynamicEstimator
 from benchmark.runner import RunContext, RunOptions, measure_pairs, prepare
 
+try:
+    from benchmark.precision import with_precision
+except ImportError:  # a harness from before --precision (to measure it side by side)
+    with_precision = None
+
 
 def _sync(device: str) -> None:
     if device.startswith("cuda"):
         torch.cuda.synchronize()
 
 
-def random_input(ctx: RunContext, clips: int) -> torch.Tensor | list[torch.Tensor]:
-    """Random tensors shaped like the model input of ``clips`` clips (one real pair gives
-    the shape)."""
-    pair = ctx.protocol(ctx.source, ctx.plan[0])
-    example = ctx.task.model_input([pair.a], ctx.spec, [None])
-    tensors = example if isinstance(example, list) else [example]
-    made = [torch.randn(clips, *t.shape[1:], device=ctx.device) for t in tensors]
-    return made if isinstance(example, list) else made[0]
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and its reaped children (the DataLoader workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def bare_seconds(ctx: RunContext, pairs: int, batch: int, inputs) -> float:
-    """Seconds for the forward of ``pairs`` pairs in batches of ``batch`` pairs."""
-    _sync(ctx.device)
-    start = time.perf_counter()
-    with torch.no_grad(), _autocast(ctx):
-        for first in range(0, pairs, batch):
-            n = min(batch, pairs - first)
-            x = [t[: 2 * n] for t in inputs] if isinstance(inputs, list) else inputs[: 2 * n]
-            ctx.model(x)
-    _sync(ctx.device)
-    return time.perf_counter() - start
+def _timed(work) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of ``work()``."""
+    _sync(work.device)
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    work()
+    _sync(work.device)
+    return time.perf_counter() - wall, _cpu_seconds() - cpu
 
 
-def harness_seconds(ctx: RunContext, plan: list, pairs: int) -> float:
-    """Seconds of the measure-pairs stage over the first ``pairs`` pairs of ``plan``."""
-    ctx.plan, ctx.done, ctx.skipped = plan[:pairs], 0, []
-    ctx.estimator = StaticDynamicEstimator(bootstrap=ctx.options.bootstrap, seed=ctx.options.seed)
-    _sync(ctx.device)
-    start = time.perf_counter()
-    measure_pairs(ctx)
-    _sync(ctx.device)
-    return time.perf_counter() - start
+class Bare:
+    """The model's forward alone on random tensors shaped like its input, ``2 x batch``
+    clips per forward (``batch`` pairs), no hooks."""
+
+    def __init__(self, ctx: RunContext, batch: int, precision: str) -> None:
+        self.device, self.batch, self.pairs = ctx.device, batch, 0
+        self.model = ctx.model if with_precision is None else with_precision(ctx.model, precision, ctx.device)
+        first = ctx.protocol(ctx.source, ctx.plan[0]).a  # its shape; styles change no shape
+        example = ctx.task.model_input([first], ctx.spec, [None])
+        tensors = example if isinstance(example, list) else [example]
+        made = [torch.randn(2 * batch, *t.shape[1:], device=ctx.device) for t in tensors]
+        self.inputs = made if isinstance(example, list) else made[0]
+
+    def __call__(self) -> None:
+        with torch.no_grad():
+            for first in range(0, self.pairs, self.batch):
+                n = 2 * min(self.batch, self.pairs - first)
+                self.model([t[:n] for t in self.inputs] if isinstance(self.inputs, list) else self.inputs[:n])
 
 
-def _autocast(ctx: RunContext):
-    """The run's forward precision where the harness has one (a no-op otherwise)."""
-    precision = getattr(ctx, "precision_context", None)
-    return precision() if precision else _nullcontext()
+class Harness:
+    """The measure-pairs stage of ``benchmark run`` over the first ``pairs`` pairs."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx, self.plan, self.device, self.pairs = ctx, list(ctx.plan), ctx.device, 0
+
+    def __call__(self) -> None:
+        ctx = self.ctx
+        ctx.plan, ctx.done, ctx.skipped = self.plan[: self.pairs], 0, []
+        ctx.estimator = StaticDynamicEstimator(bootstrap=ctx.options.bootstrap, seed=ctx.options.seed)
+        measure_pairs(ctx)
 
 
-class _nullcontext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+def _run(work, pairs: int) -> tuple[float, float]:
+    work.pairs = pairs
+    return _timed(work)
 
 
-def measure(folder: Path, protocol: str, args: argparse.Namespace) -> dict[str, float]:
-    """Marginal seconds per pair, bare and harness, for one protocol (medians)."""
-    fields = {f.name for f in dataclasses.fields(RunOptions)}
-    extra = {"precision": args.precision} if "precision" in fields else {}
-    if args.precision != "fp32" and not extra:
+def measure(folder: Path, protocol: str, args: argparse.Namespace) -> dict[str, list[float]]:
+    """Marginal (wall, CPU) seconds per pair of the bare forward and of the harness, one
+    value per repeat."""
+    if with_precision is None and args.precision != "fp32":
         raise SystemExit("this version of the harness has no --precision")
+    extra = {} if with_precision is None else {"precision": args.precision}
     with tempfile.TemporaryDirectory() as out:
         options = RunOptions(pairs=args.large, batch_size=args.batch_size, device=args.device,
                              pair_protocol=protocol, workers=args.workers, bootstrap=args.bootstrap,
                              output=Path(out), checkpoint_every=10**9, progress=False, **extra)
         ctx = prepare(folder, options)
         ctx.model.eval()
-        plan = list(ctx.plan)
-        inputs = random_input(ctx, 2 * args.batch_size)
-        bare_seconds(ctx, args.batch_size, args.batch_size, inputs)  # warm-up
-        harness_seconds(ctx, plan, args.batch_size)
-        bare, harness = [], []
+        bare, harness = Bare(ctx, args.batch_size, args.precision), Harness(ctx)
+        _run(bare, args.batch_size), _run(harness, args.batch_size)  # warm-up
+        out: dict[str, list[float]] = {k: [] for k in ("bare", "harness", "bare_cpu", "harness_cpu")}
+        span = args.large - args.small
         for _ in range(args.repeats):
-            b_small = bare_seconds(ctx, args.small, args.batch_size, inputs)
-            h_small = harness_seconds(ctx, plan, args.small)
-            b_large = bare_seconds(ctx, args.large, args.batch_size, inputs)
-            h_large = harness_seconds(ctx, plan, args.large)
-            bare.append((b_large - b_small) / (args.large - args.small))
-            harness.append((h_large - h_small) / (args.large - args.small))
-    return {"bare": statistics.median(bare), "harness": statistics.median(harness),
-            "ratio": statistics.median(b / h for b, h in zip(bare, harness, strict=True)),
-            "ratios": [b / h for b, h in zip(bare, harness, strict=True)]}
+            b_small, h_small = _run(bare, args.small), _run(harness, args.small)
+            b_large, h_large = _run(bare, args.large), _run(harness, args.large)
+            out["bare"].append((b_large[0] - b_small[0]) / span)
+            out["harness"].append((h_large[0] - h_small[0]) / span)
+            out["bare_cpu"].append((b_large[1] - b_small[1]) / span)
+            out["harness_cpu"].append((h_large[1] - h_small[1]) / span)
+    return out
 
 
 def main() -> None:
@@ -129,18 +138,22 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--bootstrap", type=int, default=200)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--precision", default="fp32")
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "fp16"))
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"{args.submission}: batch {args.batch_size} pairs, {args.workers} workers, "
           f"{torch.get_num_threads()} torch threads, device {args.device}, precision {args.precision}; "
-          f"marginal s/pair between {args.small} and {args.large} pairs, median of {args.repeats}")
-    print(f"{'protocol':<12}{'bare pairs/s':>14}{'harness pairs/s':>17}{'harness/bare':>14}  per repeat")
+          f"marginal s/pair between {args.small} and {args.large} pairs, median of {args.repeats} repeats")
+    print(f"{'protocol':<10}{'bare pairs/s':>13}{'harness pairs/s':>16}{'harness/bare':>13}"
+          f"{'CPU s/pair bare':>17}{'harness':>9}{'ratio':>7}   per-repeat ratios")
     for protocol in args.protocols:
         m = measure(args.submission, protocol, args)
-        per = " ".join(f"{r:.2f}" for r in m["ratios"])
-        print(f"{protocol:<12}{1 / m['bare']:>14.2f}{1 / m['harness']:>17.2f}{m['ratio']:>14.2f}  {per}",
+        med = {k: statistics.median(v) for k, v in m.items()}
+        ratios = [b / h for b, h in zip(m["bare"], m["harness"], strict=True)]
+        print(f"{protocol:<10}{1 / med['bare']:>13.2f}{1 / med['harness']:>16.2f}"
+              f"{statistics.median(ratios):>13.2f}{med['bare_cpu']:>17.3f}{med['harness_cpu']:>9.3f}"
+              f"{med['bare_cpu'] / med['harness_cpu']:>7.2f}   {' '.join(f'{r:.2f}' for r in ratios)}",
               flush=True)
 
 
