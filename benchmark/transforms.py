@@ -66,9 +66,9 @@ def center_square(frames: Frames) -> Frames:
     """The centred square crop of every frame (T, H, W, 3): the frames themselves when
     already square (a pre-stylised copy keeps the video's aspect ratio)."""
     height, width = frames.shape[1:3]
-    side = min(height, width)
     if height == width:
         return frames
+    side = min(height, width)
     top, left = (height - side) // 2, (width - side) // 2
     crop = frames[:, top : top + side, left : left + side]
     return crop.contiguous() if isinstance(crop, torch.Tensor) else np.ascontiguousarray(crop)

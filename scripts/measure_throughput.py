@@ -8,15 +8,15 @@ For a chosen submission and each pair protocol, prints the marginal seconds per 
   pairs in DataLoader workers, styling, model input, forward with the layer probe, estimator),
 
 taken as the difference between a ``--large``- and a ``--small``-pair run divided by the
-difference in pairs (start-up costs cancel), repeated ``--repeats`` times interleaved
-(bare small, harness small, bare large, harness large), medians reported; and their ratio
-harness/bare in pairs/s (1.0: the harness costs nothing beyond the forward).  The CPU
-seconds per pair (this process and its DataLoader workers) are printed too: on a shared
-machine their ratio is the steadier number.
+difference in pairs (start-up costs cancel), and their ratio harness/bare in pairs/s
+(1.0: the harness costs nothing beyond the forward).  The runs are repeated
+``--repeats`` times, taking turns (bare, then each protocol's harness, at the small and
+then the large size), and each run's fastest time is used: on a shared machine other
+work only ever slows a run down.  The ratio of each repeat alone is printed too.
 
     python scripts/measure_throughput.py submissions/template-x3d-xs \\
         [--protocols true stylize] [--batch-size 16] [--workers 2] [--threads 2] \\
-        [--small 48] [--large 144] [--repeats 3] [--device cpu] [--precision fp32]
+        [--small 48] [--large 144] [--repeats 5] [--device cpu] [--precision fp32]
 
 Run it through ``/work/bin/cpuslot`` (``CPUSLOT_THREADS=2``) on a shared machine and state
 the load (``uptime``) with the numbers.
@@ -25,10 +25,9 @@ the load (``uptime``) with the numbers.
 from __future__ import annotations
 
 import argparse
-import resource
-import statistics
 import tempfile
 import time
+from operator import itemgetter
 from pathlib import Path
 
 import torch
@@ -47,19 +46,14 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def _cpu_seconds() -> float:
-    """CPU seconds of this process and its reaped children (the DataLoader workers)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-def _timed(work) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of ``work()``."""
+def _run(work, pairs: int) -> float:
+    """Seconds of ``work`` over ``pairs`` pairs."""
+    work.pairs = pairs
     _sync(work.device)
-    wall, cpu = time.perf_counter(), _cpu_seconds()
+    start = time.perf_counter()
     work()
     _sync(work.device)
-    return time.perf_counter() - wall, _cpu_seconds() - cpu
+    return time.perf_counter() - start
 
 
 class Bare:
@@ -95,35 +89,34 @@ class Harness:
         measure_pairs(ctx)
 
 
-def _run(work, pairs: int) -> tuple[float, float]:
-    work.pairs = pairs
-    return _timed(work)
-
-
-def measure(folder: Path, protocol: str, args: argparse.Namespace) -> dict[str, list[float]]:
-    """Marginal (wall, CPU) seconds per pair of the bare forward and of the harness, one
-    value per repeat."""
+def measure(args: argparse.Namespace, out: Path) -> dict[tuple[str, int], list[float]]:
+    """Seconds of every run: (``bare`` or a protocol, pairs) -> one value per repeat.  The
+    bare forward and the harness of every protocol take turns at each size."""
     if with_precision is None and args.precision != "fp32":
         raise SystemExit("this version of the harness has no --precision")
     extra = {} if with_precision is None else {"precision": args.precision}
-    with tempfile.TemporaryDirectory() as out:
+    works = {}
+    for protocol in args.protocols:
         options = RunOptions(pairs=args.large, batch_size=args.batch_size, device=args.device,
                              pair_protocol=protocol, workers=args.workers, bootstrap=args.bootstrap,
-                             output=Path(out), checkpoint_every=10**9, progress=False, **extra)
-        ctx = prepare(folder, options)
+                             output=out / protocol, checkpoint_every=10**9, progress=False, **extra)
+        ctx = prepare(args.submission, options)
         ctx.model.eval()
-        bare, harness = Bare(ctx, args.batch_size, args.precision), Harness(ctx)
-        _run(bare, args.batch_size), _run(harness, args.batch_size)  # warm-up
-        out: dict[str, list[float]] = {k: [] for k in ("bare", "harness", "bare_cpu", "harness_cpu")}
-        span = args.large - args.small
-        for _ in range(args.repeats):
-            b_small, h_small = _run(bare, args.small), _run(harness, args.small)
-            b_large, h_large = _run(bare, args.large), _run(harness, args.large)
-            out["bare"].append((b_large[0] - b_small[0]) / span)
-            out["harness"].append((h_large[0] - h_small[0]) / span)
-            out["bare_cpu"].append((b_large[1] - b_small[1]) / span)
-            out["harness_cpu"].append((h_large[1] - h_small[1]) / span)
-    return out
+        works.setdefault("bare", Bare(ctx, args.batch_size, args.precision))
+        works[protocol] = Harness(ctx)
+    for work in works.values():
+        _run(work, args.batch_size)  # warm-up
+    runs = {(name, pairs): [] for name in works for pairs in (args.small, args.large)}
+    for _ in range(args.repeats):
+        for pairs in (args.small, args.large):
+            for name, work in works.items():
+                runs[name, pairs].append(_run(work, pairs))
+    return runs
+
+
+def per_pair(runs: dict, name: str, small: int, large: int, pick=min) -> float:
+    """Marginal seconds per pair of ``name`` from the ``pick`` of each size's runs."""
+    return (pick(runs[name, large]) - pick(runs[name, small])) / (large - small)
 
 
 def main() -> None:
@@ -135,7 +128,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--small", type=int, default=48)
     parser.add_argument("--large", type=int, default=144)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--bootstrap", type=int, default=200)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "fp16"))
@@ -144,16 +137,17 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     print(f"{args.submission}: batch {args.batch_size} pairs, {args.workers} workers, "
           f"{torch.get_num_threads()} torch threads, device {args.device}, precision {args.precision}; "
-          f"marginal s/pair between {args.small} and {args.large} pairs, median of {args.repeats} repeats")
-    print(f"{'protocol':<10}{'bare pairs/s':>13}{'harness pairs/s':>16}{'harness/bare':>13}"
-          f"{'CPU s/pair bare':>17}{'harness':>9}{'ratio':>7}   per-repeat ratios")
+          f"marginal s/pair between {args.small} and {args.large} pairs, fastest of {args.repeats} repeats")
+    with tempfile.TemporaryDirectory() as out:
+        runs = measure(args, Path(out))
+    bare = per_pair(runs, "bare", args.small, args.large)
+    print(f"bare forward: {1 / bare:.2f} pairs/s")
+    print(f"{'protocol':<10}{'harness pairs/s':>16}{'harness/bare':>13}   each repeat alone")
     for protocol in args.protocols:
-        m = measure(args.submission, protocol, args)
-        med = {k: statistics.median(v) for k, v in m.items()}
-        ratios = [b / h for b, h in zip(m["bare"], m["harness"], strict=True)]
-        print(f"{protocol:<10}{1 / med['bare']:>13.2f}{1 / med['harness']:>16.2f}"
-              f"{statistics.median(ratios):>13.2f}{med['bare_cpu']:>17.3f}{med['harness_cpu']:>9.3f}"
-              f"{med['bare_cpu'] / med['harness_cpu']:>7.2f}   {' '.join(f'{r:.2f}' for r in ratios)}",
+        harness = per_pair(runs, protocol, args.small, args.large)
+        alone = [per_pair(runs, "bare", args.small, args.large, itemgetter(k))
+                 / per_pair(runs, protocol, args.small, args.large, itemgetter(k)) for k in range(args.repeats)]
+        print(f"{protocol:<10}{1 / harness:>16.2f}{bare / harness:>13.2f}   " + " ".join(f"{r:.2f}" for r in alone),
               flush=True)
 
 

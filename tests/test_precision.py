@@ -53,6 +53,12 @@ def test_bf16_runs_the_forward_in_bf16_and_hands_back_float32():
     assert out["maps"][1].dtype == torch.int64
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_fp16_runs_on_cuda_and_hands_back_float32():
+    out = with_precision(TwoHeads().cuda(), "fp16", "cuda")(torch.rand(2, 3, 8, 8, device="cuda"))
+    assert out["logits"].dtype == torch.float32 and out["logits"].device.type == "cuda"
+
+
 def test_the_precision_is_recorded_and_part_of_the_resume_key(tiny_submission, tmp_path):
     fast = dict(pairs=8, batch_size=4, eval_clips=4, bootstrap=0, progress=False)
     result, _ = run(tiny_submission, RunOptions(output=tmp_path, precision="bf16", **fast))
