@@ -3,7 +3,7 @@ cropping for a submission's input, as ``benchmark run`` loads clips, with each n
 of DataLoader workers.
 
     python scripts/measure_decode.py submissions/template-x3d-xs --dataset diving48 \\
-        --data-root /data/Diving48 [--split test] [--workers 0 2] [--batch-size 16] [--repeats 3]
+        --data-root /data/Diving48 [--split test] [--workers 0 2] [--batch-size 4] [--repeats 3]
 
 Every pass reads every clip of the split once (``--limit`` keeps the first N); the best
 of ``--repeats`` passes is reported (the machine's other work only slows a pass down).
@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--split", help="default: the dataset's pair split")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--workers", type=int, nargs="+", default=[0, 2])
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=4, help="clips per batch (a worker loads whole batches)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(1)
