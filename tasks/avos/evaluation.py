@@ -118,11 +118,12 @@ def evaluate_segmentation(
     for items in tqdm(loader, desc="J&F", unit="seq", disable=not progress, total=len(dataset)):
         for item in split_bad(items, on_bad_video, skipped):
             samples = item["samples"]
+            length = len(samples) + 1  # items are the frames with a successor: T frames give T-1
             for kind in PERTURBATIONS:
                 shown = perturb(samples, kind, rng)
                 for sample, prediction in zip(samples, predict_masks(model, shown, spec, batch_size, device), strict=True):
                     if prediction is not None:
-                        meters[kind].update(item["id"], prediction, sample.mask)
+                        meters[kind].update(item["id"], prediction, sample.mask, frame=sample.frame, sequence_length=length)
     metrics = meters["clean"].compute()
     for kind in PERTURBATIONS[1:]:
         summary = meters[kind].compute()
