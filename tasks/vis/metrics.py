@@ -131,11 +131,7 @@ class _Matches:
     num_gt: int  # non-ignored ground truth
 
 
-def _outside(area: float, area_range: tuple[float, float]) -> bool:
-    return area < area_range[0] or area > area_range[1]
-
-
-def match_sorted(
+def match(
     ious: np.ndarray, scores: np.ndarray, crowd: np.ndarray, gt_ignore: np.ndarray, det_outside: np.ndarray,
 ) -> _Matches:
     """Match detections (rows of ``ious``, already in score order) to ground truth at every
@@ -164,20 +160,6 @@ def match_sorted(
                 ignored[k, i] = ignore[chosen]
     ignored |= ~matched & det_outside[None, :]
     return _Matches(np.asarray(scores, dtype=float), matched, ignored, int((~gt_ignore).sum()))
-
-
-def match(
-    detections: Sequence[Track], ground_truth: Sequence[Track], max_det: int = MAX_DETS[-1], area: str = "all",
-) -> _Matches:
-    """Match detections (any order) to ground truth of one video and category at every
-    threshold, in area range ``area``."""
-    dets = sorted(detections, key=lambda x: -x.score)[:max_det]
-    area_range = AREA_RANGES[area]
-    crowd = np.array([g.iscrowd for g in ground_truth], dtype=bool)
-    gt_ignore = crowd | np.array([_outside(g.average_area(), area_range) for g in ground_truth], dtype=bool)
-    det_outside = np.array([_outside(x.average_area(), area_range) for x in dets], dtype=bool)
-    return match_sorted(spatiotemporal_iou(dets, ground_truth), np.array([x.score for x in dets]),
-                        crowd, gt_ignore, det_outside)
 
 
 def _pooled(matches: Sequence[_Matches], max_det: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -359,7 +341,7 @@ def evaluate_tracks(
         for area, bounds in AREA_RANGES.items():
             gt_out = (gt_area < bounds[0]) | (gt_area > bounds[1])
             det_out = (det_area < bounds[0]) | (det_area > bounds[1])
-            found = match_sorted(ious, scores, crowd, crowd | gt_out, det_out)
+            found = match(ious, scores, crowd, crowd | gt_out, det_out)
             per_category[(area, key[1])].append(found)
             if area == "all":
                 by_video[key[1]].append((key[0], found))
