@@ -20,7 +20,6 @@ ordered or sharded over ranks.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -31,7 +30,7 @@ import torch
 
 from benchmark.errors import EstimatorError
 from benchmark.factors import DYNAMIC, FACTORS, STATIC  # noqa: F401  (re-exported)
-from benchmark.intervals import Estimate, percentile_estimate
+from benchmark.intervals import Estimate, percentile_estimate, poisson_weights  # noqa: F401  (re-exported)
 
 UNIT_THRESHOLD = 0.5
 # A variance below this fraction of the raw second moment counts as zero (constant features):
@@ -41,38 +40,6 @@ UNIT_CLASSES: tuple[str, ...] = ("joint", "dynamic", "static", "neither")
 _POINT_KEYS = ("count", "sum_a", "sum_b", "sum_ab", "sum_a2", "sum_b2")
 _BOOT_KEYS = ("boot_count", "boot_sum", "boot_dot", "boot_sq")
 _SUM_KEYS = _POINT_KEYS + _BOOT_KEYS  # everything but the reference point ``shift``
-
-
-# --------------------------------------------------------------------------- bootstrap weights
-
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
-# Poisson(1) cumulative distribution, P(K <= k) for k = 0..24 (the tail beyond is < 1e-25).
-_POISSON1_CDF = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(25)])
-
-
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser on a uint64 array (wrapping arithmetic)."""
-    with np.errstate(over="ignore"):
-        x = x + np.uint64(0x9E3779B97F4A7C15)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
-
-
-def poisson_weights(seed: int, pair_ids: np.ndarray, replicates: int) -> np.ndarray:
-    """Poisson(1) bootstrap weights, shape (replicates, len(pair_ids)), float64.
-
-    A counter-based generator: the weight of a pair in a replicate depends only on
-    ``(seed, pair_id, replicate)``, never on batching, order or process rank.
-    """
-    ids = np.asarray(pair_ids, dtype=np.uint64).reshape(1, -1)
-    reps = np.arange(replicates, dtype=np.uint64).reshape(-1, 1)
-    with np.errstate(over="ignore"):
-        key = _splitmix64(np.array([seed], dtype=np.uint64) & _MASK64)
-        x = _splitmix64(key ^ (ids * np.uint64(0xD1342543DE82EF95)))
-        x = _splitmix64(x + reps * np.uint64(0x9E3779B97F4A7C15))
-    uniform = (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
-    return np.searchsorted(_POISSON1_CDF, uniform, side="right").astype(np.float64)
 
 
 # --------------------------------------------------------------------------- the formulas

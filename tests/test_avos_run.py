@@ -71,7 +71,12 @@ def test_tiny_model_runs_on_a_davis_fixture_with_stylized_pairs(tmp_path, capsys
     assert result.pair_protocol == "stylize" and result.dataset.split == "val"
     assert result.dataset.num_items == 2 * 3
     assert {"jf_mean", "jf_mean_static", "jf_mean_shuffled"} <= set(result.metrics)
-    assert result.task_options == {"flow.method": "dis", "flow.root": None}  # the cache changes no number
+    # the convention defaults to the dataset's; the flow cache changes no number (not recorded)
+    assert result.task_options == {"flow.method": "dis", "flow.root": None, "eval.convention": "davis2016",
+                                   "moca.iou": "mask"}
+    interval = result.metric_intervals["jf_mean"]
+    assert interval.low <= result.metrics["jf_mean"] <= interval.high
+    assert {"j_decay", "miou", "sr50", "sr_mean"} <= set(result.metrics)
     assert (result.eval_count, result.eval_unit) == (2, "sequence")
     assert validate_submission(folder) == []
     assert (tmp_path / "flow").is_dir() == (flow_cache == "default")
