@@ -3,24 +3,84 @@
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
 from pathlib import Path
 
 from benchmark.errors import BenchmarkError
+from benchmark.safeguards import DEFAULT_MEMORY_LIMIT_GIB
 
 EPILOG = """examples:
-  python -m benchmark run submissions/c3d-synthetic            # synthetic default, CPU
+  python -m benchmark run submissions/c3d-synthetic            # synthetic default, CPU; writes runs/c3d-synthetic/
+  python -m benchmark run submissions/my-model --update-results   # ...into submissions/my-model/results/
   python -m benchmark run submissions/my-model --dataset diving48 --data-root /data/Diving48 --device cuda
   python -m benchmark validate submissions/my-model            # no submission code imported
   python -m benchmark validate submissions/my-model --base origin/main   # ...and no result removed
   python -m benchmark leaderboard                              # rewrite leaderboard.md
   python -m benchmark leaderboard --check                      # fail if leaderboard.md is stale
   python -m benchmark reproduce submissions/c3d-synthetic/results/synthetic-motion__true.json
+  python -m benchmark reproduce submissions/c3d-synthetic --threads 1 --tolerance 1e-6   # all its synthetic results
   python -m benchmark changed --base origin/main               # submission folders a branch changes
   python -m benchmark list                                     # tasks, datasets, submissions
   python -m benchmark worlds --out previews/                   # look at the synthetic worlds
   python -m benchmark styles --out previews/                   # a clip in every style
 """
+
+
+# --------------------------------------------------------------------------- argument types
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1 (argparse type)."""
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number of at least 1")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An integer >= 0 (argparse type)."""
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number of at least 0")
+    return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def non_negative_float(text: str) -> float:
+    """A finite number >= 0 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of at least 0")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (argparse type)."""
+    value = non_negative_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be above 0")
+    return value
+
+
+def device(text: str) -> str:
+    """``cpu``, ``cuda`` or ``cuda:N`` (argparse type)."""
+    if not re.fullmatch(r"cpu|cuda(:\d+)?", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a device: use cpu, cuda or cuda:N")
+    return text
+
+
+# --------------------------------------------------------------------------- commands
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -44,8 +104,12 @@ def _run(args: argparse.Namespace) -> int:
         eval_clips=args.eval_clips,
         workers=args.workers,
         resume=args.resume,
+        restart=args.restart,
         on_bad_video=args.on_bad_video,
         output=args.output,
+        update_results=args.update_results,
+        force=args.force,
+        memory_limit_gib=args.memory_limit,
         progress=not args.no_progress,
     )
     result, path = run(args.submission, options)
@@ -74,14 +138,17 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from benchmark.reproduce import reproduce
+    from benchmark.reproduce import reproduce, reproducible_results
 
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
     status = 0
-    for path in args.result:
+    paths = [path for given in args.result for path in reproducible_results(given)]
+    if not paths:
+        print(f"{', '.join(map(str, args.result))}: no result on a synthetic dataset to reproduce")
+    for path in paths:
         differences = reproduce(path, tolerance=args.tolerance)
         for difference in differences:
             print(f"error: {path}: {difference}", file=sys.stderr)
@@ -95,9 +162,13 @@ def _reproduce(args: argparse.Namespace) -> int:
 def _changed(args: argparse.Namespace) -> int:
     from benchmark.changes import changed_submissions, is_runnable
 
+    end = "\0" if args.null else "\n"
     for folder in changed_submissions(args.base, args.submissions):
         if not args.runnable or is_runnable(folder):
-            print(folder.as_posix())
+            if not args.null and ("\n" in folder.as_posix() or not folder.as_posix().isprintable()):
+                print(f"warning: {folder.as_posix()!r} holds a character a line cannot; read with -z",
+                      file=sys.stderr)
+            sys.stdout.write(folder.as_posix() + end)
     return 0
 
 
@@ -111,9 +182,12 @@ def _leaderboard(args: argparse.Namespace) -> int:
             return 1
         print(f"{args.output} is up to date")
         return 0
-    path = write_leaderboard(args.submissions, args.output, plots=not args.no_plots)
-    print(f"wrote {path}" + ("" if args.no_plots else " and its plots"))
-    return 0
+    path, skipped = write_leaderboard(args.submissions, args.output, plots=not args.no_plots)
+    for problem in skipped:
+        print(f"error: skipped: {problem}", file=sys.stderr)
+    print(f"wrote {path}" + ("" if args.no_plots else " and its plots")
+          + (f"; {len(skipped)} bad result file(s) left out" if skipped else ""))
+    return 1 if skipped else 0
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -181,24 +255,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dataset", help="dataset name (default: the manifest's first dataset)")
     run.add_argument("--data-root", type=Path, help="root of a real dataset in its published layout")
     run.add_argument("--split", help="split to measure on (default: the dataset's evaluation split)")
-    run.add_argument("--pairs", type=int, default=1000, help="number of pairs (default 1000)")
-    run.add_argument("--batch-size", type=int, default=16, help="pairs per forward pass (default 16)")
-    run.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    run.add_argument("--seed", type=int, default=0, help="seed of pair sampling and bootstrap")
+    run.add_argument("--pairs", type=positive_int, default=1000, help="number of pairs (default 1000)")
+    run.add_argument("--batch-size", type=positive_int, default=16, help="pairs per forward pass (default 16)")
+    run.add_argument("--device", type=device, default="cpu", help="cpu, cuda or cuda:N (default cpu)")
+    run.add_argument("--seed", type=non_negative_int, default=0, help="seed of pair sampling and bootstrap")
     run.add_argument("--pair-protocol",
                      help="true (synthetic only), stylize[:style ids or names, e.g. stylize:0,1], "
                      "or prestylized:<root> (default: true on synthetic data, else stylize)")
     run.add_argument("--task-option", action="append", metavar="KEY=VALUE",
                      help="a task option, e.g. flow.method=dis for AVOS (repeatable; `list` shows them)")
-    run.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicates (0: no intervals)")
-    run.add_argument("--eval-clips", type=int,
+    run.add_argument("--bootstrap", type=non_negative_int, default=200, help="bootstrap replicates (0: no intervals)")
+    run.add_argument("--eval-clips", type=positive_int,
                      help="evaluate the metric on the first N units (clips, AVOS sequences, VIS videos)")
-    run.add_argument("--workers", type=int, default=0, help="DataLoader workers for decoding")
-    run.add_argument("--threads", type=int, help="CPU threads for torch (e.g. 1 on a busy machine)")
-    run.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    run.add_argument("--workers", type=non_negative_int, default=0, help="DataLoader workers for decoding")
+    run.add_argument("--threads", type=positive_int, help="CPU threads for torch (e.g. 1 on a busy machine)")
+    run.add_argument("--resume", action="store_true", help="continue an interrupted run from its checkpoint")
+    run.add_argument("--restart", action="store_true", help="discard an interrupted run's checkpoint and start over")
     run.add_argument("--on-bad-video", choices=("skip", "fail"), default="fail",
                      help="skip (count and list) or fail on a missing/undecodable video")
-    run.add_argument("--output", type=Path, help="results folder (default: <submission>/results)")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--output", type=Path, help="results folder (default: runs/<submission>/)")
+    where.add_argument("--update-results", action="store_true",
+                       help="write into <submission>/results/, replacing its result for this dataset and protocol")
+    run.add_argument("--force", action="store_true",
+                     help="replace a result measured with more pairs (or an unreadable one)")
+    run.add_argument("--memory-limit", type=positive_float, default=DEFAULT_MEMORY_LIMIT_GIB, metavar="GIB",
+                     help=f"refuse an estimator needing more memory (default {DEFAULT_MEMORY_LIMIT_GIB:g} GiB)")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.set_defaults(func=_run)
 
@@ -210,10 +292,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     again = sub.add_parser("reproduce", help="rerun result files with their recorded options and compare "
                            "(e.g. reproduce submissions/c3d-synthetic/results/synthetic-motion__true.json)")
-    again.add_argument("result", type=Path, nargs="+", help="result file(s) under <submission>/results/")
-    again.add_argument("--tolerance", type=float, default=0.0,
+    again.add_argument("result", type=Path, nargs="+",
+                       help="result file(s) under <submission>/results/, or submission folder(s): all their "
+                       "results on synthetic datasets")
+    again.add_argument("--tolerance", type=non_negative_float, default=0.0,
                        help="allowed relative (or absolute) difference of each number (default 0: exact)")
-    again.add_argument("--threads", type=int, help="CPU threads for torch")
+    again.add_argument("--threads", type=positive_int, help="CPU threads for torch")
     again.set_defaults(func=_reproduce)
 
     changed = sub.add_parser("changed", help="submission folders changed since a git ref (e.g. changed --base origin/main)")
@@ -221,6 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
     changed.add_argument("--submissions", type=Path, default=Path("submissions"))
     changed.add_argument("--runnable", action="store_true",
                          help="only existing folders that are not 'reported' entries (what CI smoke-runs)")
+    changed.add_argument("-z", "--null", action="store_true",
+                         help="end each folder with NUL instead of a newline (any folder name survives)")
     changed.set_defaults(func=_changed)
 
     board = sub.add_parser("leaderboard", help="write leaderboard.md from result files (e.g. leaderboard --check)")
@@ -237,17 +323,17 @@ def build_parser() -> argparse.ArgumentParser:
     worlds = sub.add_parser("worlds", help="write sample clips of the synthetic worlds (e.g. worlds --out previews)")
     worlds.add_argument("--out", type=Path, default=Path("previews"))
     worlds.add_argument("--world", action="append", help="world name (repeatable; default all)")
-    worlds.add_argument("--clips", type=int, default=8)
-    worlds.add_argument("--seed", type=int, default=0)
+    worlds.add_argument("--clips", type=positive_int, default=8)
+    worlds.add_argument("--seed", type=non_negative_int, default=0)
     worlds.set_defaults(func=_worlds)
 
     styles = sub.add_parser("styles", help="a clip in every procedural style, as one image (e.g. styles --out previews)")
     styles.add_argument("--out", type=Path, default=Path("previews"))
     styles.add_argument("--video", type=Path, help="a video file (default: a synthetic clip)")
     styles.add_argument("--world", help="synthetic world to draw the clip from (default: a motion world)")
-    styles.add_argument("--index", type=int, default=0, help="clip index in the world's val split")
+    styles.add_argument("--index", type=non_negative_int, default=0, help="clip index in the world's val split")
     styles.add_argument("--which", choices=("all", "default"), default="all")
-    styles.add_argument("--frames", type=int, default=6)
+    styles.add_argument("--frames", type=positive_int, default=6)
     styles.set_defaults(func=_styles)
     return parser
 

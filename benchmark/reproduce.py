@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark.errors import BenchmarkError
-from benchmark.results import Result, read_result
+from benchmark.results import Result, read_result, result_files
+from benchmark.tasks import find_dataset
 
 # Fields that describe the run rather than its numbers.
 IGNORED = {"wall_time_s", "environment", "suite_version"}
@@ -70,7 +71,22 @@ def rerun_options(result: Result, output: Path):
                              "it cannot be reproduced (rerun the benchmark to write it again).")
     assignments = tuple(f"{k}={'none' if v is None else v}" for k, v in sorted(result.task_options.items()))
     return RunOptions(dataset=result.dataset.name, split=result.dataset.split, pair_protocol=result.pair_protocol,
-                      task_options=assignments, output=output, progress=False, **result.run_options)
+                      task_options=assignments, output=output, progress=False, **result.run_options.model_dump())
+
+
+def is_reproducible(result: Result) -> bool:
+    """True for a measured result on a synthetic dataset (rendered by the suite: no data needed)."""
+    declared = find_dataset(result.task, result.dataset.name)
+    return result.provenance != "reported" and declared is not None and declared.synthetic
+
+
+def reproducible_results(path: str | Path) -> list[Path]:
+    """``path`` itself for a result file; for a submission folder, its results on synthetic
+    datasets (the ones CI reruns)."""
+    path = Path(path)
+    if not path.is_dir():
+        return [path]
+    return [file for file in result_files(path) if is_reproducible(read_result(file))]
 
 
 def reproduce(path: str | Path, tolerance: float = 0.0) -> list[Difference]:
@@ -79,6 +95,9 @@ def reproduce(path: str | Path, tolerance: float = 0.0) -> list[Difference]:
 
     path = Path(path)
     committed = read_result(path)
+    if not is_reproducible(committed):
+        raise BenchmarkError(f"{path}: a {committed.provenance} result on {committed.dataset.name!r}, not a "
+                             "measured result on a synthetic dataset; only those can be reproduced anywhere.")
     with tempfile.TemporaryDirectory() as scratch:
         reproduced, _ = run(path.parent.parent, rerun_options(committed, Path(scratch)))
     return compare(committed, reproduced, tolerance)

@@ -32,6 +32,10 @@ def build(num_classes=14):
 '''
 
 
+#: Units of the tiny model's modules (what the probe pools them to).
+TINY_WIDTHS = {"stem": 8, "stage": 16}
+
+
 def write_tiny_submission(root: Path, name: str = "tiny", num_classes: int = 14, **overrides) -> Path:
     """A complete submission folder: model.py, weights.safetensors, submission.yaml."""
     folder = root / name

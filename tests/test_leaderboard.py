@@ -53,7 +53,7 @@ def test_overlapping_accuracy_intervals_share_a_rank():
     # alpha 0.82 and beta 0.78 on 200 clips: Wilson intervals overlap -> both rank 1.
     rows = rows_of(golden(), "action_recognition · synthetic-motion")
     ranks = {row[1].split("]")[0].lstrip("["): row[0] for row in rows}
-    assert ranks == {"alpha-3d": "1", "beta-2d": "1", "gamma-template": "3", "delta-no-metric": "—"}
+    assert ranks == {"alpha-3d": "1", "beta-2d": "1", "delta-no-metric": "—"}
     alpha = next(row for row in rows if "alpha-3d" in row[1])
     assert alpha[4] == "0.820 [0.761, 0.867]"
 
@@ -61,7 +61,13 @@ def test_overlapping_accuracy_intervals_share_a_rank():
 def test_overlapping_share_intervals_share_a_rank():
     rows = rows_of(golden(), "action_recognition · synthetic-motion", table=1)
     assert [(row[0], row[1].split("]")[0].lstrip("[")) for row in rows] == [
-        ("1", "alpha-3d"), ("1", "delta-no-metric"), ("3", "gamma-template"), ("4", "beta-2d")]
+        ("1", "alpha-3d"), ("1", "delta-no-metric"), ("3", "beta-2d")]
+
+
+def test_templates_are_listed_apart_and_never_ranked():
+    templates = rows_of(golden(), "action_recognition · synthetic-motion", table=2)
+    assert [(row[0], row[1].split("]")[0].lstrip("["), row[2]) for row in templates] == [
+        ("—", "gamma-template", "template")]
 
 
 def test_missing_values_are_dashes_never_zero():
