@@ -140,16 +140,12 @@ def _validate(args: argparse.Namespace) -> int:
 def _reproduce(args: argparse.Namespace) -> int:
     from benchmark.reproduce import reproduce, reproducible_results
 
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
     status = 0
     paths = [path for given in args.result for path in reproducible_results(given)]
     if not paths:
         print(f"{', '.join(map(str, args.result))}: no result on a synthetic dataset to reproduce")
     for path in paths:
-        differences = reproduce(path, tolerance=args.tolerance)
+        differences = reproduce(path, tolerance=args.tolerance, threads=args.threads)
         for difference in differences:
             print(f"error: {path}: {difference}", file=sys.stderr)
         if differences:

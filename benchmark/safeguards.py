@@ -204,7 +204,8 @@ class HarnessSnapshot:
 
     def __init__(self) -> None:
         self.entries = _entries()
-        self.classes = {key: set(vars(value)) for key, value in self.entries.items() if isinstance(value, type)}
+        self.classes = {key: set(vars(value)) for key, value in self.entries.items()
+                        if isinstance(value, type) and _watched(value.__module__)}
 
     def changes(self) -> list[str]:
         """What was replaced, removed, or added to a class, since the snapshot."""

@@ -64,7 +64,7 @@ def test_tiny_model_runs_on_a_davis_fixture_with_stylized_pairs(tmp_path, capsys
     folder = write_tiny_avos_submission(tmp_path / "submissions")
     code = main(["run", str(folder), "--dataset", "davis2016", "--data-root", str(root), "--pairs", "12",
                  "--batch-size", "4", "--bootstrap", "10", "--no-progress", "--task-option", f"flow.cache={cache}",
-                 "--task-option", "flow.method=dis"])
+                 "--task-option", "flow.method=dis", "--update-results"])
     assert code == 0, capsys.readouterr().err
     [path] = result_files(folder)
     result = read_result(path)

@@ -20,7 +20,7 @@ FAST = dict(pairs=24, batch_size=8, eval_clips=16, bootstrap=50, progress=False)
 
 def test_run_writes_a_valid_result(tiny_submission, capsys):
     code = main(["run", str(tiny_submission), "--pairs", "24", "--batch-size", "8",
-                 "--eval-clips", "16", "--bootstrap", "50", "--no-progress"])
+                 "--eval-clips", "16", "--bootstrap", "50", "--no-progress", "--update-results"])
     out = capsys.readouterr().out
     assert code == 0
     assert "dynamic share [95% CI]" in out and "top1" in out
@@ -76,7 +76,7 @@ def test_resume_refuses_a_checkpoint_from_other_options(tiny_submission, tmp_pat
 
 
 def test_validate_flags_a_tampered_result(tiny_submission):
-    run(tiny_submission, RunOptions(**FAST))
+    run(tiny_submission, RunOptions(update_results=True, **FAST))
     [path] = result_files(tiny_submission)
     data = json.loads(path.read_text())
     data["weights_sha256"] = "0" * 64
@@ -91,7 +91,7 @@ def test_validate_flags_a_tampered_result(tiny_submission):
 
 def test_leaderboard_check_detects_stale_files(tiny_submission, tmp_path):
     submissions = tiny_submission.parent
-    run(tiny_submission, RunOptions(**FAST))
+    run(tiny_submission, RunOptions(update_results=True, **FAST))
     board = tmp_path / "leaderboard.md"
     write_leaderboard(submissions, board)
     assert check_leaderboard(submissions, board) is None
@@ -106,7 +106,7 @@ def test_leaderboard_check_detects_stale_files(tiny_submission, tmp_path):
 
 def test_reproduce_reruns_a_result_with_its_recorded_options(tiny_submission, capsys):
     """Every number of a synthetic result is a function of what the file records."""
-    run(tiny_submission, RunOptions(**FAST))
+    run(tiny_submission, RunOptions(update_results=True, **FAST))
     [path] = result_files(tiny_submission)
     assert main(["reproduce", str(path)]) == 0
     data = json.loads(path.read_text())
