@@ -86,10 +86,7 @@ def device(text: str) -> str:
 def _run(args: argparse.Namespace) -> int:
     from benchmark.runner import RunOptions, format_table, run
 
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
+    _set_threads(args.threads)
     options = RunOptions(
         dataset=args.dataset,
         data_root=args.data_root,
@@ -122,37 +119,42 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _validate(args: argparse.Namespace) -> int:
-    from benchmark.validate import validate_submission
-
+def _check_each(items, check, ok: str) -> int:
+    """Run ``check(item)`` for every item; print its problems (exit 1) or ``ok``."""
     status = 0
-    for folder in args.submission:
-        problems = validate_submission(folder, base=args.base)
+    for item in items:
+        problems = check(item)
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
         if problems:
             status = 1
         else:
-            print(f"{folder}: manifest and result files are valid")
+            print(f"{item}: {ok}")
     return status
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from benchmark.validate import validate_submission
+
+    return _check_each(args.submission, lambda folder: validate_submission(folder, base=args.base),
+                       "manifest and result files are valid")
 
 
 def _reproduce(args: argparse.Namespace) -> int:
     from benchmark.reproduce import reproduce, reproducible_results
 
-    status = 0
     paths = [path for given in args.result for path in reproducible_results(given)]
     if not paths:
         print(f"{', '.join(map(str, args.result))}: no result on a synthetic dataset to reproduce")
-    for path in paths:
-        differences = reproduce(path, tolerance=args.tolerance, threads=args.threads)
-        for difference in differences:
-            print(f"error: {path}: {difference}", file=sys.stderr)
-        if differences:
-            status = 1
-        else:
-            print(f"{path}: reproduced (tolerance {args.tolerance:g})")
-    return status
+    return _check_each(paths, lambda path: [f"{path}: {d}" for d in reproduce(path, args.tolerance, args.threads)],
+                       f"reproduced (tolerance {args.tolerance:g})")
+
+
+def _set_threads(threads: int | None) -> None:
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 def _changed(args: argparse.Namespace) -> int:
