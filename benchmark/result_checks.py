@@ -163,7 +163,7 @@ def check_metrics(result: Result, spec: TaskSpec, dataset: DatasetSpec | None) -
             problems += _check_drop(result, spec, key, value)
     for metric in spec.metrics:
         value = result.metrics.get(metric.name)
-        if metric.proportion and measured and value is not None and result.eval_count:
+        if metric.proportion and measured and value is not None and result.eval_count and 0.0 <= value <= 1.0:
             hits = value * result.eval_count
             if abs(hits - round(hits)) > 1e-6 * max(1, result.eval_count):
                 problems.append((f"metrics.{metric.name}", f"{value!r} of {result.eval_count} "
@@ -386,6 +386,16 @@ def check_result(result: Result) -> list[Problem]:
     raw = result.model_dump(mode="python")
     problems = [(path, "not a finite number") for path in non_finite(raw)]
     problems += check_strings(result)
+    if problems:
+        return problems  # the arithmetic below needs finite numbers
+    try:
+        return _check_numbers(result)
+    except (ArithmeticError, ValueError) as error:  # e.g. an integer too large for a float
+        return [("(numbers)", f"a number is out of any sensible range ({error})")]
+
+
+def _check_numbers(result: Result) -> list[Problem]:
+    problems: list[Problem] = []
     if result.task not in TASKS:
         return problems + [("task", f"{result.task[:64]!r} is not a known task ({', '.join(TASKS.names())})")]
     spec = get_spec(result.task)

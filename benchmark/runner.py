@@ -62,6 +62,7 @@ from benchmark.safeguards import (
     import_harness,
     interrupt_on_sigterm,
     output_folder,
+    uninterrupted,
 )
 from benchmark.submission import build_model
 from benchmark.task import EvalOptions, Source, Task
@@ -217,6 +218,10 @@ def prepare(folder: str | Path, options: RunOptions) -> RunContext:
     ctx.probe = LayerProbe(ctx.model, ctx.layers)  # fails fast on a wrong layer name
     ctx.source = task.open_source(dataset, options.split or dataset.pair_split, options.data_root,
                                   manifest.input, task_options)
+    if len(ctx.source) == 0:
+        raise DataError(f"Dataset {dataset.name!r} ({ctx.source.split}"
+                        f"{f' at {options.data_root}' if options.data_root else ''}) has no items: its annotation "
+                        "lists none for this split. Check the annotation files (README 'Running on real data').")
     plan = plan_pairs(options.pairs, len(ctx.source), options.seed)
     ctx.planned = len(plan)
     ctx.plan = plan[rank::world_size]  # under torchrun every rank measures its shard
@@ -302,13 +307,15 @@ def measure_pairs(ctx: RunContext) -> None:
                 seeds = [None] * n + [i.value.shuffle_b for i in items]
                 ctx.model(to_device(task.model_input(inputs, ctx.spec, seeds), ctx.device))
                 features = ctx.probe.pop(batch_size=2 * n)
-                ctx.estimator.update(
-                    {k: v[:n] for k, v in features.items()},
-                    {k: v[n:] for k, v in features.items()},
-                    [i.key.factor for i in items],
-                    [i.key.pair_id for i in items],
-                )
-            ctx.done += covered
+            with uninterrupted():  # the batch and its count enter the state together
+                if items:
+                    ctx.estimator.update(
+                        {k: v[:n] for k, v in features.items()},
+                        {k: v[n:] for k, v in features.items()},
+                        [i.key.factor for i in items],
+                        [i.key.pair_id for i in items],
+                    )
+                ctx.done += covered
             bar.update(covered)
             if (batch_index + 1) % options.checkpoint_every == 0:
                 ctx.save_checkpoint()
@@ -429,10 +436,12 @@ def _save_after_failure(ctx: RunContext, error: BaseException) -> None:
         ctx.save_checkpoint()
         print(f"\nInterrupted: progress saved to {ctx.checkpoint}; rerun with --resume to continue "
               "(or --restart to start over).")
-    elif ctx.done > 0 or ctx.evaluation is not None:
+    elif ctx.estimator.layers or ctx.evaluation is not None:
+        measured = sum(ctx.estimator.pairs(next(iter(ctx.estimator.layers))).values()) if ctx.estimator.layers else 0
         ctx.save_checkpoint()
-        print(f"\nThe run stopped; the {ctx.done} pairs measured so far are kept in {ctx.checkpoint}. Fix the "
-              "problem below and rerun with --resume to continue (or --restart to start over).")
+        print(f"\nThe run stopped; what it computed ({measured} pairs measured"
+              f"{', the metric evaluated' if ctx.evaluation is not None else ''}) is kept in {ctx.checkpoint}. "
+              "Fix the problem below and rerun with --resume to continue (or --restart to start over).")
 
 
 def _measure_and_write(ctx: RunContext) -> tuple[Result | None, Path | None]:

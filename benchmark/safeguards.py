@@ -8,7 +8,8 @@ that patches the harness.
   only with ``--force``; all checked before anything is computed.
 - :class:`CheckpointLock`: an exclusive ``fcntl`` lock per checkpoint, held for the run.
 - :func:`interrupt_on_sigterm`: SIGTERM raises :class:`Terminated` (a ``KeyboardInterrupt``),
-  so the runner saves its checkpoint as it does on Ctrl-C.
+  so the runner saves its checkpoint as it does on Ctrl-C; :func:`uninterrupted` holds both
+  back while a batch enters the estimator, so a checkpoint never holds half a batch.
 - :class:`HarnessSnapshot`: identities of every function, class, method and constant of the
   harness and task modules, taken before a submission's ``model.py`` is imported and
   compared before its result is written (docs/architecture.md, "Security model", says what
@@ -150,6 +151,29 @@ def interrupt_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Within the block, Ctrl-C and SIGTERM wait for its end (then raise), so a batch is
+    either wholly in the estimator and counted, or not at all (main thread only)."""
+    pending: list[int] = []
+
+    def defer(signum, frame):
+        pending.append(signum)
+
+    try:
+        previous = {sig: signal.signal(sig, defer) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if pending:
+        raise Terminated() if pending[0] == signal.SIGTERM else KeyboardInterrupt()
 
 
 # --------------------------------------------------------------------------- tripwire

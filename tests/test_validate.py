@@ -12,20 +12,16 @@ import pytest
 from benchmark.changes import changed_submissions
 from benchmark.cli import main
 from benchmark.errors import BenchmarkError, ManifestError
-from benchmark.hashing import sha256_file
 from benchmark.manifest import load_submission
 from benchmark.results import (
     RESULT_SCHEMA,
     DatasetInfo,
-    IntervalModel,
     LayerResult,
     Result,
-    write_result,
 )
 from benchmark.runner import RunOptions, run
 from benchmark.tasks import get_spec, task_names
 from benchmark.validate import validate_submission
-from tasks.action_recognition.sources import WorldSource
 from tests.conftest import write_tiny_submission
 from tests.fixtures.results import measured_result
 
