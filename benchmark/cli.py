@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from benchmark.errors import BenchmarkError
-from benchmark.safeguards import DEFAULT_MEMORY_LIMIT_GIB
+from benchmark.safeguards import DEFAULT_MEMORY_LIMIT_GIB, Terminated
 
 EPILOG = """examples:
   python -m benchmark run submissions/c3d-synthetic            # synthetic default, CPU; writes runs/c3d-synthetic/
@@ -343,8 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     except BenchmarkError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as interrupt:  # progress was saved; the runner said how to resume
+        return 143 if isinstance(interrupt, Terminated) else 130
 
 
 if __name__ == "__main__":

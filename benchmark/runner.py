@@ -25,6 +25,7 @@ and a submission that patches the harness gets no result.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -149,11 +150,10 @@ def checkpoint_key(ctx: RunContext) -> dict:
     layers, input), the data (fingerprint) and every option; a checkpoint made with another
     key is refused, naming the fields that differ."""
     options, manifest = ctx.options, ctx.submission.manifest
-    model_file = ctx.submission.inside(manifest.model_file, "model")
     return {
         "submission": ctx.submission.name,
         "weights_sha256": ctx.weights_sha256,
-        "model_sha256": sha256_file(model_file),
+        "code_sha256": code_sha256(ctx.submission),
         "model": manifest.model,
         "model_args": repr(sorted(manifest.model_args.items())),
         "layers": {name: spec.model_dump_json() for name, spec in ctx.layers.items()},
@@ -171,6 +171,17 @@ def checkpoint_key(ctx: RunContext) -> dict:
         "world_size": ctx.world_size,
         "task_options": ctx.task_options.recorded(),
     }
+
+
+def code_sha256(submission: Submission) -> str:
+    """One sha256 of every Python file of the submission (``model.py`` and what it imports
+    from its folder): another version of the code is another model."""
+    digest = hashlib.sha256()
+    folder = submission.folder.resolve()
+    for path in sorted(folder.rglob("*.py")):
+        if path.is_file() and not path.is_symlink():
+            digest.update(f"{path.relative_to(folder).as_posix()}\0{sha256_file(path)}\n".encode())
+    return digest.hexdigest()
 
 
 def _key_differences(saved: dict, wanted: dict) -> str:

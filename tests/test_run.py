@@ -14,6 +14,7 @@ from benchmark.leaderboard import check_leaderboard, write_leaderboard
 from benchmark.results import read_result, result_files
 from benchmark.runner import RunOptions, run
 from benchmark.validate import validate_submission
+from tests.fixtures.interrupt import stop_at_batch
 
 FAST = dict(pairs=24, batch_size=8, eval_clips=16, bootstrap=50, progress=False)
 
@@ -40,23 +41,14 @@ def test_run_writes_a_valid_result(tiny_submission, capsys):
 def test_an_interrupted_run_resumes_to_the_same_result(tiny_submission, tmp_path, monkeypatch):
     reference, _ = run(tiny_submission, RunOptions(output=tmp_path / "full", **FAST))
 
-    calls = {"n": 0}
-    original = StaticDynamicEstimator.update
-
-    def flaky(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(StaticDynamicEstimator, "update", flaky)
+    restore = stop_at_batch(monkeypatch, batch=2)
     options = RunOptions(output=tmp_path / "resumed", checkpoint_every=1, **FAST)
     with pytest.raises(KeyboardInterrupt):
         run(tiny_submission, options)
     checkpoint = next((tmp_path / "resumed" / ".partial").iterdir())
     assert checkpoint.is_file()  # the first batch survived the interruption
 
-    monkeypatch.setattr(StaticDynamicEstimator, "update", original)
+    restore()
     options.resume = True
     resumed, _ = run(tiny_submission, options)
     assert not checkpoint.exists()

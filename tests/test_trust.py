@@ -33,6 +33,7 @@ from benchmark.runner import RunOptions, run
 from benchmark.safeguards import CheckpointLock
 from benchmark.validate import validate_submission
 from tests.conftest import TINY_MODEL, write_tiny_submission
+from tests.fixtures.interrupt import stop_at_batch
 from tests.fixtures.results import FAKE_FINGERPRINT, measured_result
 
 FAST = dict(pairs=24, batch_size=8, eval_clips=8, bootstrap=20, progress=False)
@@ -288,19 +289,10 @@ def test_3_every_cell_is_escaped_and_capped(text):
 
 def _interrupted(folder: Path, output: Path, monkeypatch) -> None:
     """A run stopped by Ctrl-C after its first batch (a checkpoint is left)."""
-    calls = {"n": 0}
-    original = StaticDynamicEstimator.update
-
-    def flaky(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(StaticDynamicEstimator, "update", flaky)
+    restore = stop_at_batch(monkeypatch, batch=2)
     with pytest.raises(KeyboardInterrupt):
         run(folder, RunOptions(output=output, checkpoint_every=1, **FAST))
-    monkeypatch.setattr(StaticDynamicEstimator, "update", original)
+    restore()
 
 
 def _swap_weights(folder: Path) -> None:
@@ -322,7 +314,8 @@ def build_scaled(num_classes=14, scale=1.0):
 
 SWAPS = {
     "weights (re-pinned)": (_swap_weights, {}, "weights_sha256"),
-    "model file": (lambda f: (f / "model.py").write_text(SCALED_MODEL + "\n# edited\n"), {}, "model_sha256"),
+    "model file": (lambda f: (f / "model.py").write_text(SCALED_MODEL + "\n# edited\n"), {}, "code_sha256"),
+    "a helper module": (lambda f: (f / "helpers.py").write_text("SCALE = 2\n"), {}, "code_sha256"),
     "model args": (lambda f: (f / "submission.yaml").write_text(
         (f / "submission.yaml").read_text().replace("scale: 1.0", "scale: 2.0")), {}, "model_args"),
     "eval clips": (lambda f: None, {"eval_clips": 4}, "eval_clips"),
@@ -603,16 +596,7 @@ def test_9_bad_real_data_is_one_clear_error(tmp_path, capsys):
 def test_10_interrupted_only_when_interrupted_and_checkpoints_are_kept(tiny_submission, tmp_path, monkeypatch,
                                                                         capsys):
     out = tmp_path / "out"
-    original = StaticDynamicEstimator.update
-    calls = {"n": 0}
-
-    def terminated_on_second_batch(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            os.kill(os.getpid(), signal.SIGTERM)  # e.g. a job scheduler's stop
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(StaticDynamicEstimator, "update", terminated_on_second_batch)
+    restore = stop_at_batch(monkeypatch, batch=2, stop=lambda: os.kill(os.getpid(), signal.SIGTERM))  # a scheduler
     handler = signal.getsignal(signal.SIGTERM)
     with pytest.raises(KeyboardInterrupt):
         run(tiny_submission, RunOptions(output=out, checkpoint_every=1, **FAST))
@@ -621,7 +605,7 @@ def test_10_interrupted_only_when_interrupted_and_checkpoints_are_kept(tiny_subm
     assert checkpoint.is_file() and signal.getsignal(signal.SIGTERM) is handler
     saved = torch.load(checkpoint, weights_only=True)
     assert saved["done"] == 16  # the interrupted batch entered whole (8 pairs each), counted with it
-    monkeypatch.setattr(StaticDynamicEstimator, "update", original)
+    restore()
 
     # a rerun without --resume keeps the checkpoint and says how to go on
     assert main(["run", str(tiny_submission), "--output", str(out), *FAST_ARGS]) == 2
