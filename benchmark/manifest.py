@@ -21,10 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from benchmark.errors import ManifestError
 
 MANIFEST_NAME = "submission.yaml"
-SHA256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-#: A probed layer's name (shown on the leaderboard) and a module path (``model.named_modules()``).
-LayerName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-ModulePath = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,199}$")]
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+#: A submission's name (its folder's), a probed layer's name (both shown on the
+#: leaderboard) and a module path as ``model.named_modules()`` prints it.
+NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+LAYER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+MODULE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,199}$"
+SHA256 = Annotated[str, Field(pattern=SHA256_PATTERN)]
+LayerName = Annotated[str, Field(pattern=LAYER_PATTERN)]
+ModulePath = Annotated[str, Field(pattern=MODULE_PATTERN)]
 
 
 class _Strict(BaseModel):
@@ -82,7 +87,7 @@ class InputSpec(_Strict):
 class Manifest(_Strict):
     """A submission: what to build, what to load, what to probe, and on which data."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    name: str = Field(pattern=NAME_PATTERN)
     task: str
     model: str = Field(pattern=r"^[\w./-]+\.py:[A-Za-z_]\w*$")
     model_args: dict = Field(default_factory=dict)
@@ -134,7 +139,7 @@ class ReportedManifest(_Strict):
     published (e.g. per-layer ``percent`` without intervals).
     """
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
+    name: str = Field(pattern=NAME_PATTERN)
     task: str
     provenance: Literal["reported"]
     citation: str = Field(min_length=1, max_length=400, pattern=r"^[^\x00-\x1f\x7f]+$")

@@ -33,18 +33,25 @@ import re
 from pathlib import Path
 
 from benchmark.intervals import MIN_PAIRS_FOR_INTERVAL
-from benchmark.manifest import Manifest, Submission
+from benchmark.manifest import (
+    LAYER_PATTERN,
+    MODULE_PATTERN,
+    NAME_PATTERN,
+    SHA256_PATTERN,
+    Manifest,
+    Submission,
+)
 from benchmark.results import IntervalModel, LayerResult, Result, RunRecord, non_finite
 from benchmark.tasks import TASKS, get_spec
 from benchmark.taskspec import DatasetSpec, TaskSpec
 
 Problem = tuple[str, str]  # (field, message)
 
-NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")  # a submission (as the manifest requires)
-TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # a split, a layer name
-MODULE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,199}$")  # a module path
+NAME = re.compile(NAME_PATTERN)  # a submission
+TOKEN = re.compile(LAYER_PATTERN)  # a layer name, a split
+MODULE = re.compile(MODULE_PATTERN)
 PROTOCOL = re.compile(r"^[a-z]+(:[A-Za-z0-9._,/+=@~-]{1,240})?$")  # name[:argument]
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
+HEX64 = re.compile(SHA256_PATTERN)
 #: Longest free text (a citation, an environment string, a skipped clip id).
 MAX_TEXT = 400
 MAX_SKIPPED = 100_000
