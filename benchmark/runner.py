@@ -462,6 +462,7 @@ def _measure_and_write(ctx: RunContext) -> tuple[Result | None, Path | None]:
     except BaseException as error:
         _save_after_failure(ctx, error)
         raise
+    ctx.snapshot.check(ctx.submission.name, "during the run")  # its code has run for the last time
     if ctx.world_size > 1:
         ctx.estimator.all_reduce()
         ctx.skipped = gather_lists(ctx.skipped)
@@ -470,7 +471,6 @@ def _measure_and_write(ctx: RunContext) -> tuple[Result | None, Path | None]:
             ctx.checkpoint.unlink(missing_ok=True)
             return None, None
     result = assemble_result(ctx)
-    ctx.snapshot.check(ctx.submission.name, "during the run")
     options = ctx.options
     check_output(ctx.out_dir, result.file_name(), ctx.submission.results_dir, options.update_results,
                  options.pairs, options.force)  # again: another process may have written meanwhile

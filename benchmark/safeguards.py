@@ -12,7 +12,7 @@ that patches the harness.
   back while a batch enters the estimator, so a checkpoint never holds half a batch.
 - :class:`HarnessSnapshot`: identities of every function, class, method and constant of the
   harness and task modules, taken before a submission's ``model.py`` is imported and
-  compared before its result is written (docs/architecture.md, "Security model", says what
+  compared after the model is built and after its last forward pass (docs/architecture.md, "Security model", says what
   this does and does not catch).
 """
 
