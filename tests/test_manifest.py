@@ -56,9 +56,9 @@ def test_wrong_sha256_is_refused_before_loading(tmp_path):
 
 def test_weights_by_url_are_downloaded_and_verified(tmp_path, monkeypatch):
     source = write_tiny_submission(tmp_path / "src")
-    from benchmark.hashing import sha256_file
-
     import io
+
+    from benchmark.hashing import sha256_file
 
     digest = sha256_file(source / "weights.safetensors")
     data = (source / "weights.safetensors").read_bytes()
