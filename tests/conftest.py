@@ -61,6 +61,15 @@ def write_tiny_submission(root: Path, name: str = "tiny", num_classes: int = 14,
     return folder
 
 
+@pytest.fixture(autouse=True)
+def runs_in_tmp(tmp_path, monkeypatch):
+    """`benchmark run`'s default output (runs/<submission>/) goes to the test's own folder,
+    never into the repository."""
+    import benchmark.safeguards
+
+    monkeypatch.setattr(benchmark.safeguards, "RUNS_DIR", tmp_path / "runs")
+
+
 @pytest.fixture
 def one_torch_thread():
     """Run a test with one torch thread (small models on a busy machine are fastest so)."""
