@@ -62,8 +62,8 @@ def test_fp16_runs_on_cuda_and_hands_back_float32():
 def test_the_precision_is_recorded_and_part_of_the_resume_key(tiny_submission, tmp_path):
     fast = dict(pairs=8, batch_size=4, eval_clips=4, bootstrap=0, progress=False)
     result, _ = run(tiny_submission, RunOptions(output=tmp_path, precision="bf16", **fast))
-    assert result.run_options["precision"] == "bf16"
-    assert read_result(next(tmp_path.glob("*.json"))).run_options["precision"] == "bf16"
+    assert result.run_options.precision == "bf16"
+    assert read_result(next(tmp_path.glob("*.json"))).run_options.precision == "bf16"
     ctx = prepare(tiny_submission, RunOptions(output=tmp_path, **fast))
     assert ctx.key["precision"] == "fp32"
 
@@ -80,7 +80,7 @@ def test_bf16_moves_a_reference_share_less_than_its_interval_width():
     with tempfile.TemporaryDirectory() as out:
         for precision in ("fp32", "bf16"):
             ctx = prepare(REFERENCE, RunOptions(pairs=96, batch_size=32, bootstrap=100, progress=False,
-                                                output=Path(out), precision=precision))
+                                                output=Path(out) / precision, precision=precision))
             measure_pairs(ctx)
             shares[precision] = {name: s.dynamic_share for name, s in ctx.estimator.all_layer_scores().items()}
     for layer, exact in shares["fp32"].items():
