@@ -3,8 +3,8 @@
 Same result files, same bytes.  One section per task and dataset, the datasets
 their task declares dynamically biased first; in each, a table ranked by the task's main metric and one ranked by the
 dynamic share at the last probed layer (ranks: :mod:`benchmark.ranking`).  Plots (per
-result and a per-task summary) are written by :mod:`benchmark.plots`; ``--check`` compares
-only the markdown.
+result, a per-task summary and each training curve) are written by :mod:`benchmark.plots`;
+``--check`` compares only the markdown.
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from tabulate import tabulate
 from benchmark.intervals import Estimate
 from benchmark.manifest import discover_submissions
 from benchmark.ranking import dynamic_share, interval_ranks, metric_estimate
-from benchmark.results import Result, read_result, result_files
+from benchmark.results import (
+    CurveResult,
+    Result,
+    curve_files,
+    read_curve,
+    read_result,
+    result_files,
+)
 from benchmark.tasks import find_dataset, get_spec
 
 MISSING = "—"
@@ -47,15 +54,18 @@ do not edit by hand. How to submit: [CONTRIBUTING.md](CONTRIBUTING.md).
 - **provenance**: `verified` (computed by this harness; CI can reproduce it), `template`
   (computed, random weights), `reported` (published figures with their citation; never
   re-run). A missing value is shown as {missing}, never as zero.
+- **curve**: the submission's bias over training (`python -m benchmark curve`): each
+  layer's dynamic share and the metric at every saved checkpoint.
 """
 
 
 @dataclass(frozen=True)
 class Row:
-    """One result file as the leaderboard sees it."""
+    """One result file as the leaderboard sees it (and its training curve, if any)."""
 
     path: Path
     result: Result
+    curve: Path | None = None
 
     @property
     def sort_name(self) -> tuple[str, str]:
@@ -69,6 +79,12 @@ def collect_results(submissions: Path) -> list[tuple[Path, Result]]:
         for path in result_files(folder):
             found.append((path, read_result(path)))
     return found
+
+
+def collect_curves(submissions: Path) -> list[tuple[Path, CurveResult]]:
+    """Every curve file (bias over training) of every submission, validated."""
+    return [(path, read_curve(path)) for folder in discover_submissions(submissions)
+            for path in curve_files(folder)]
 
 
 def section_key(task: str, dataset: str) -> tuple[int, str, str]:
@@ -154,6 +170,13 @@ def _leading_cells(rank, row: Row, root: Path) -> list:
     return [rank, _submission_cell(row, root), row.result.provenance, row.result.pair_protocol]
 
 
+def _plot_cell(row: Row, root: Path) -> str:
+    cell = f"[plot]({_link(result_plot_path(row.path), root)})"
+    if row.curve is not None:
+        cell += f" · [curve]({_link(result_plot_path(row.curve), root)})"
+    return cell
+
+
 def _metric_table(rows: list[Row], metric: str, root: Path) -> str:
     table = []
     for rank, row in ranked(rows, lambda r: metric_estimate(r.result, metric)):
@@ -169,7 +192,7 @@ def _metric_table(rows: list[Row], metric: str, root: Path) -> str:
             last.name,
             _fmt_parameters(result.parameters),
             _fmt_input(result.input),
-            f"[plot]({_link(result_plot_path(row.path), root)})",
+            _plot_cell(row, root),
         ])
     headers = ["#", "submission", "provenance", "pairs", f"{metric} [95% CI]", "shuffled",
                "drop", "static %", "dynamic %", "dynamic share [95% CI]", "layer", "params",
@@ -209,11 +232,15 @@ def _main_metric(rows: list[Row]) -> str:
     return get_spec(rows[0].result.task).main_metric.name
 
 
-def group_rows(results: list[tuple[Path, Result]]) -> dict[tuple[str, str], list[Row]]:
-    """Rows by (task, dataset), in document order."""
+def group_rows(results: list[tuple[Path, Result]], curves: list[tuple[Path, CurveResult]] = ()
+               ) -> dict[tuple[str, str], list[Row]]:
+    """Rows by (task, dataset), in document order; a row links the curve of its
+    submission, dataset and pair protocol."""
+    curve_of = {(c.submission, c.dataset.name, c.pair_protocol): path for path, c in curves}
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for path, result in results:
-        groups[(result.task, result.dataset.name)].append(Row(path, result))
+        curve = curve_of.get((result.submission, result.dataset.name, result.pair_protocol))
+        groups[(result.task, result.dataset.name)].append(Row(path, result, curve))
     return dict(sorted(groups.items(), key=lambda item: section_key(*item[0])))
 
 
@@ -224,7 +251,7 @@ def render(submissions: Path, root: Path | None = None) -> str:
     """
     submissions = Path(submissions)
     root = Path(root) if root is not None else submissions.parent
-    groups = group_rows(collect_results(submissions))
+    groups = group_rows(collect_results(submissions), collect_curves(submissions))
     metrics = sorted({_main_metric(rows) for rows in groups.values()}) or ["main metric"]
     parts = [HEADER.format(metric="/".join(metrics), missing=MISSING)]
     tasks = sorted({task for task, _ in groups})
@@ -248,10 +275,13 @@ def render(submissions: Path, root: Path | None = None) -> str:
 
 def write_plots(submissions: Path, root: Path) -> list[Path]:
     """Every result's plot (next to it) and each task's summary plot; returns the paths."""
-    from benchmark.plots import plot_result, plot_summary
+    from benchmark.plots import plot_curve, plot_result, plot_summary
 
     written = []
-    groups = group_rows(collect_results(Path(submissions)))
+    curves = collect_curves(Path(submissions))
+    for path, curve in curves:
+        written.append(plot_curve(curve, result_plot_path(path)))
+    groups = group_rows(collect_results(Path(submissions)), curves)
     by_task: dict[str, list[tuple[Result, str]]] = defaultdict(list)
     for (task, _), rows in groups.items():
         metric = _main_metric(rows)

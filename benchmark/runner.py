@@ -180,19 +180,28 @@ def prepare(folder: str | Path, options: RunOptions) -> RunContext:
     ctx.checkpoint = out_dir / ".partial" / (result_file_name(dataset.name, protocol.text) + f"{shard}.ckpt.pt")
     ctx.key = checkpoint_key(ctx)
     ctx.estimator = StaticDynamicEstimator(bootstrap=options.bootstrap, seed=options.seed)
-    if options.resume and ctx.checkpoint.is_file():
-        saved = torch.load(ctx.checkpoint, weights_only=True)
-        if saved["key"] != ctx.key:
-            raise BenchmarkError(
-                f"{ctx.checkpoint}: the checkpoint was made with other options "
-                f"({_key_differences(saved['key'], ctx.key)}); rerun with the same options, or "
-                "without --resume to start over."
-            )
-        ctx.estimator.load_state_dict(saved["estimator"])
-        ctx.done, ctx.skipped = saved["done"], list(saved["skipped"])
-        ctx.evaluation = saved["evaluation"] if world_size == 1 else None
-        print(f"Resuming from {ctx.checkpoint}: {ctx.done}/{len(ctx.plan)} pairs done.")
+    if options.resume:
+        restore(ctx)
     return ctx
+
+
+def restore(ctx: RunContext) -> bool:
+    """Continue from ``ctx.checkpoint`` if it exists (its key must equal ``ctx.key``);
+    returns whether it did."""
+    if not ctx.checkpoint.is_file():
+        return False
+    saved = torch.load(ctx.checkpoint, weights_only=True)
+    if saved["key"] != ctx.key:
+        raise BenchmarkError(
+            f"{ctx.checkpoint}: the checkpoint was made with other options "
+            f"({_key_differences(saved['key'], ctx.key)}); rerun with the same options, or "
+            "without --resume to start over."
+        )
+    ctx.estimator.load_state_dict(saved["estimator"])
+    ctx.done, ctx.skipped = saved["done"], list(saved["skipped"])
+    ctx.evaluation = saved["evaluation"] if ctx.world_size == 1 else None
+    print(f"Resuming from {ctx.checkpoint}: {ctx.done}/{len(ctx.plan)} pairs done.")
+    return True
 
 
 # --------------------------------------------------------------------------- 2. measure pairs
@@ -200,6 +209,23 @@ def prepare(folder: str | Path, options: RunOptions) -> RunContext:
 
 def _pair_id(source: Source, spec: PairSpec) -> str:
     return source.clip_id(spec.item)
+
+
+def feed_pairs(model: torch.nn.Module, probe: LayerProbe, estimator: StaticDynamicEstimator, task: Task,
+               spec, device: str, items: list) -> None:
+    """One batch of loaded pairs (``Loaded`` items keyed by :class:`PairSpec`, valued by
+    :class:`~benchmark.pairs.PairClips`) through the model, into the estimator."""
+    n = len(items)
+    inputs = [i.value.a for i in items] + [i.value.b for i in items]
+    seeds = [None] * n + [i.value.shuffle_b for i in items]
+    model(to_device(task.model_input(inputs, spec, seeds), device))
+    features = probe.pop(batch_size=2 * n)
+    estimator.update(
+        {k: v[:n] for k, v in features.items()},
+        {k: v[n:] for k, v in features.items()},
+        [i.key.factor for i in items],
+        [i.key.pair_id for i in items],
+    )
 
 
 def measure_pairs(ctx: RunContext) -> None:
@@ -212,17 +238,7 @@ def measure_pairs(ctx: RunContext) -> None:
         batches = iterate_loaded(pairs, options.batch_size, options.workers, options.on_bad_video, ctx.skipped)
         for batch_index, (items, covered) in enumerate(batches):
             if items:
-                n = len(items)
-                inputs = [i.value.a for i in items] + [i.value.b for i in items]
-                seeds = [None] * n + [i.value.shuffle_b for i in items]
-                ctx.model(to_device(task.model_input(inputs, ctx.spec, seeds), ctx.device))
-                features = ctx.probe.pop(batch_size=2 * n)
-                ctx.estimator.update(
-                    {k: v[:n] for k, v in features.items()},
-                    {k: v[n:] for k, v in features.items()},
-                    [i.key.factor for i in items],
-                    [i.key.pair_id for i in items],
-                )
+                feed_pairs(ctx.model, ctx.probe, ctx.estimator, task, ctx.spec, ctx.device, items)
             ctx.done += covered
             bar.update(covered)
             if (batch_index + 1) % options.checkpoint_every == 0:
@@ -266,14 +282,10 @@ def _pair_counts(ctx: RunContext) -> dict[str, int]:
     return {"planned": ctx.planned, **counts, "skipped": ctx.planned - sum(counts.values())}
 
 
-def assemble_result(ctx: RunContext) -> Result:
-    """Stage 4: the validated result (scores with intervals, metrics, provenance)."""
+def run_fields(ctx: RunContext) -> dict:
+    """What a result records about the run itself: submission, dataset, options, model."""
     manifest = ctx.submission.manifest
-    scores = ctx.estimator.all_layer_scores()
-    weights = resolve_weights(ctx.submission)
-    evaluation = ctx.evaluation or {"metrics": {}, "intervals": {}, "count": 0}
-    return Result(
-        schema_version=RESULT_SCHEMA,
+    return dict(
         submission=ctx.submission.name,
         task=manifest.task,
         provenance="template" if manifest.template else "verified",
@@ -284,18 +296,29 @@ def assemble_result(ctx: RunContext) -> Result:
         seeds={"run": ctx.options.seed, "bootstrap": ctx.options.seed},
         run_options={"pairs": ctx.options.pairs, "seed": ctx.options.seed, "bootstrap": ctx.options.bootstrap,
                      "batch_size": ctx.options.batch_size, "eval_clips": ctx.options.eval_clips},
+        eval_unit=ctx.dataset.unit,
+        main_metric=ctx.task.spec.main_metric.name,
+        parameters=sum(p.numel() for p in ctx.model.parameters()),
+        input=ctx.spec.model_dump(),
+        environment=environment(ctx.device),
+    )
+
+
+def assemble_result(ctx: RunContext) -> Result:
+    """Stage 4: the validated result (scores with intervals, metrics, provenance)."""
+    scores = ctx.estimator.all_layer_scores()
+    weights = resolve_weights(ctx.submission)
+    evaluation = ctx.evaluation or {"metrics": {}, "intervals": {}, "count": 0}
+    return Result(
+        schema_version=RESULT_SCHEMA,
+        **run_fields(ctx),
         pairs=_pair_counts(ctx),
         layers=[LayerResult(name=name, module=ctx.layers[name].module, **scores[name].to_dict())
                 for name in ctx.layers],
         metrics=evaluation["metrics"],
         metric_intervals=evaluation["intervals"],
         eval_count=evaluation["count"],
-        eval_unit=ctx.dataset.unit,
-        main_metric=ctx.task.spec.main_metric.name,
-        parameters=sum(p.numel() for p in ctx.model.parameters()),
-        input=ctx.spec.model_dump(),
         weights_sha256=sha256_file(weights) if weights else None,
-        environment=environment(ctx.device),
         wall_time_s=round(time.perf_counter() - ctx.started, 1),
         skipped_clips=sorted(set(ctx.skipped)),
     )

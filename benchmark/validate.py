@@ -11,6 +11,8 @@ Checks, each problem naming the file and the field:
   (``tasks.action_recognition.sources.WorldSource``, as the runner does), required for
   other measured results;
 - no two results for the same dataset and pair protocol;
+- curve files (``results/curves/*.json``, docs/METHOD.md §5) alike; a verified curve must
+  include the checkpoint the submission holds (one point's ``weights_sha256`` is the pin);
 - with ``base``: no result file that exists at that git ref was removed.
 """
 
@@ -23,7 +25,17 @@ from benchmark import PROTOCOL_VERSION, SUITE_VERSION
 from benchmark.errors import BenchmarkError
 from benchmark.hashing import sha256_file
 from benchmark.manifest import MANIFEST_NAME, InputSpec, Manifest, Submission, load_submission
-from benchmark.results import RESULT_SCHEMA, Result, read_result, result_file_name, result_files
+from benchmark.results import (
+    CURVE_SCHEMA,
+    RESULT_SCHEMA,
+    CurveResult,
+    Result,
+    curve_files,
+    read_curve,
+    read_result,
+    result_file_name,
+    result_files,
+)
 from benchmark.tasks import find_dataset, get_task
 
 KNOWN_SUITE_VERSIONS = tuple(sorted({"0.1.0", "0.2.0", SUITE_VERSION}))
@@ -64,17 +76,18 @@ def check_weights(submission: Submission) -> list[str]:
     ]
 
 
-def check_result(path: Path, result: Result, submission: Submission) -> list[str]:
-    """Problems of one (schema-valid) result file against its submission."""
+def check_result(path: Path, result: Result | CurveResult, submission: Submission) -> list[str]:
+    """Problems of one (schema-valid) result or curve file against its submission."""
     manifest = submission.manifest
     problems: list[str] = []
 
     def problem(field: str, message: str) -> None:
         problems.append(f"{path}: field '{field}': {message}")
 
-    if result.schema_version != RESULT_SCHEMA:
-        problem("schema_version", f"{result.schema_version} is not the current result layout "
-                f"({RESULT_SCHEMA}); rerun the benchmark to write the result again.")
+    schema = CURVE_SCHEMA if isinstance(result, CurveResult) else RESULT_SCHEMA
+    if result.schema_version != schema:
+        problem("schema_version", f"{result.schema_version} is not the current layout "
+                f"({schema}); rerun the benchmark to write the file again.")
     if result.suite_version not in KNOWN_SUITE_VERSIONS:
         problem("suite_version", f"{result.suite_version!r} is not a known suite version "
                 f"({', '.join(KNOWN_SUITE_VERSIONS)}).")
@@ -97,7 +110,12 @@ def check_result(path: Path, result: Result, submission: Submission) -> list[str
             problem("citation", "a reported result must cite where its figures were published.")
         return problems
     pinned = manifest.weights.sha256 if isinstance(manifest, Manifest) and manifest.weights else None
-    if result.provenance == "verified" and result.weights_sha256 != pinned:
+    if isinstance(result, CurveResult):
+        measured = [point.weights_sha256 for point in result.points]
+        if result.provenance == "verified" and pinned not in measured:
+            problem("points.weights_sha256", f"none of the measured checkpoints is the submission's weights "
+                    f"(weights.sha256 {pinned}); a curve must include the checkpoint the submission holds.")
+    elif result.provenance == "verified" and result.weights_sha256 != pinned:
         problem("weights_sha256", f"{result.weights_sha256} does not match the manifest's "
                 f"weights.sha256 {pinned}; rerun the benchmark with these weights.")
     problems += _check_fingerprint(path, result)
@@ -166,4 +184,11 @@ def validate_submission(folder: str | Path, base: str | None = None) -> list[str
         results.append((path, result))
         problems += check_result(path, result, submission)
     problems += duplicate_results(results)
+    for path in curve_files(submission.folder):
+        try:
+            curve = read_curve(path)
+        except BenchmarkError as error:
+            problems.append(str(error))
+            continue
+        problems += check_result(path, curve, submission)
     return problems
