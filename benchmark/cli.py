@@ -28,10 +28,7 @@ def _run_options(args: argparse.Namespace):
     """The :class:`~benchmark.runner.RunOptions` of the ``run`` flags (also ``curve``'s)."""
     from benchmark.runner import RunOptions
 
-    if args.threads:
-        import torch
-
-        torch.set_num_threads(args.threads)
+    _set_threads(args.threads)
     return RunOptions(
         dataset=args.dataset,
         data_root=args.data_root,
@@ -85,38 +82,40 @@ def _curve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _validate(args: argparse.Namespace) -> int:
-    from benchmark.validate import validate_submission
-
+def _check_each(items, check, ok: str) -> int:
+    """Run ``check(item)`` for every item; print its problems (exit 1) or ``ok``."""
     status = 0
-    for folder in args.submission:
-        problems = validate_submission(folder, base=args.base)
+    for item in items:
+        problems = check(item)
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
         if problems:
             status = 1
         else:
-            print(f"{folder}: manifest and result files are valid")
+            print(f"{item}: {ok}")
     return status
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from benchmark.validate import validate_submission
+
+    return _check_each(args.submission, lambda folder: validate_submission(folder, base=args.base),
+                       "manifest and result files are valid")
 
 
 def _reproduce(args: argparse.Namespace) -> int:
     from benchmark.reproduce import reproduce
 
-    if args.threads:
+    _set_threads(args.threads)
+    return _check_each(args.result, lambda path: [f"{path}: {d}" for d in reproduce(path, args.tolerance)],
+                       f"reproduced (tolerance {args.tolerance:g})")
+
+
+def _set_threads(threads: int | None) -> None:
+    if threads:
         import torch
 
-        torch.set_num_threads(args.threads)
-    status = 0
-    for path in args.result:
-        differences = reproduce(path, tolerance=args.tolerance)
-        for difference in differences:
-            print(f"error: {path}: {difference}", file=sys.stderr)
-        if differences:
-            status = 1
-        else:
-            print(f"{path}: reproduced (tolerance {args.tolerance:g})")
-    return status
+        torch.set_num_threads(threads)
 
 
 def _changed(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from tabulate import tabulate
 
 from benchmark.intervals import Estimate
 from benchmark.manifest import discover_submissions
+from benchmark.metric import relative_drop
 from benchmark.ranking import dynamic_share, interval_ranks, metric_estimate
 from benchmark.results import (
     CurveResult,
@@ -135,7 +136,7 @@ def _fmt_drop(result: Result, metric: str) -> str:
     drop = result.metrics.get(f"{metric}_shuffled_rel_drop")
     clean, shuffled = result.metrics.get(metric), result.metrics.get(f"{metric}_shuffled")
     if drop is None and clean and shuffled is not None:
-        drop = (shuffled - clean) / clean
+        drop = relative_drop(clean, shuffled)
     if drop is None:
         return MISSING
     return ("≈" if result.provenance == "reported" else "") + f"{100 * drop:+.1f} %"

@@ -51,8 +51,8 @@ def _close(a, b, tolerance: float) -> bool:
 
 def compare(committed: Result, reproduced: Result, tolerance: float = 0.0) -> list[Difference]:
     """Every field whose value differs (numbers beyond ``tolerance``, relative or absolute)."""
-    left = _flatten(committed.model_dump(exclude_none=True, exclude=IGNORED))
-    right = _flatten(reproduced.model_dump(exclude_none=True, exclude=IGNORED))
+    left = _flatten(committed.model_dump(mode="json", exclude_none=True, exclude=IGNORED))
+    right = _flatten(reproduced.model_dump(mode="json", exclude_none=True, exclude=IGNORED))
     differences = []
     for field in sorted(left.keys() | right.keys()):
         a, b = left.get(field), right.get(field)

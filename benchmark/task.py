@@ -131,6 +131,26 @@ class Task(ABC):
         return metric.compute()
 
 
+class ClipTask(Task):
+    """A task whose items are uint8 clips (T, H, W, 3): a style changes every frame, the
+    static partner is the clip with its frames permuted after temporal subsampling, and
+    the model input comes from the shared clip transforms."""
+
+    def with_frames(self, item: Any, frames: np.ndarray) -> np.ndarray:
+        from benchmark.video import center_crop
+
+        return center_crop(frames, min(frames.shape[1:3]))  # a pre-stylised copy is not square
+
+    def static_partner(self, item: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+        """The same clip, its frames to be permuted after temporal subsampling."""
+        return item.copy(), int(rng.integers(2**31 - 1))
+
+    def model_input(self, items: Sequence[np.ndarray], input: InputSpec, shuffle_seeds: Sequence[int | None]):
+        from benchmark.transforms import clips_to_input
+
+        return clips_to_input(items, input, shuffle_seeds)
+
+
 def check_task(task: type) -> list[str]:
     """What keeps ``task`` from fulfilling the contract (empty when it conforms)."""
     name = getattr(task, "__name__", repr(task))

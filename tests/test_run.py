@@ -102,3 +102,17 @@ def test_leaderboard_check_detects_stale_files(tiny_submission, tmp_path):
     for path in result_files(submissions / "tiny2"):
         path.write_text(path.read_text().replace('"submission": "tiny"', '"submission": "tiny2"'))
     assert "stale" in check_leaderboard(submissions, board)
+
+
+def test_reproduce_reruns_a_result_with_its_recorded_options(tiny_submission, capsys):
+    """Every number of a synthetic result is a function of what the file records."""
+    run(tiny_submission, RunOptions(**FAST))
+    [path] = result_files(tiny_submission)
+    assert main(["reproduce", str(path)]) == 0
+    data = json.loads(path.read_text())
+    data["layers"][1]["dynamic_share"]["value"] += 0.01
+    data["metrics"]["top1"] = 0.99
+    path.write_text(json.dumps(data))
+    assert main(["reproduce", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "stage.dynamic_share.value" in err and "metrics.top1: committed 0.99" in err

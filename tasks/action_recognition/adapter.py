@@ -21,10 +21,9 @@ from benchmark.clips import LoadedItems, iterate_loaded
 from benchmark.manifest import InputSpec
 from benchmark.metric import CLEAN, PerturbedMetrics
 from benchmark.options import TaskOptions
-from benchmark.task import EvalOptions, Source, Task
+from benchmark.task import ClipTask, EvalOptions, Source
 from benchmark.taskspec import DatasetSpec
 from benchmark.transforms import clips_to_input, to_device
-from benchmark.video import center_crop
 from tasks.action_recognition import sources
 from tasks.action_recognition.metrics import CLIP_PERTURBATIONS, AccuracyMeter
 from tasks.action_recognition.spec import SPEC
@@ -39,7 +38,7 @@ def shuffle_seeds(seed: int, units: int) -> np.ndarray:
     return np.random.default_rng([seed, 0xACC]).integers(0, 2**31 - 1, units)
 
 
-class ActionRecognitionTask(Task):
+class ActionRecognitionTask(ClipTask):
     """Clips in, class logits out; accuracy clean and with frames shuffled/reversed/repeated."""
 
     spec = SPEC
@@ -47,16 +46,6 @@ class ActionRecognitionTask(Task):
     def open_source(self, dataset: DatasetSpec, split: str, data_root: Path | None, input: InputSpec,
                     options: TaskOptions, limit: int | None = None) -> Source:
         return sources.open_source(dataset, split, data_root, input, limit=limit)
-
-    def with_frames(self, item, frames: np.ndarray) -> np.ndarray:
-        return center_crop(frames, min(frames.shape[1:3]))  # a pre-stylised copy is not square
-
-    def static_partner(self, item: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
-        """The same clip, its frames to be permuted after temporal subsampling."""
-        return item.copy(), int(rng.integers(2**31 - 1))
-
-    def model_input(self, items: Sequence[np.ndarray], input: InputSpec, shuffle_seeds: Sequence[int | None]):
-        return clips_to_input(items, input, shuffle_seeds)
 
     def new_metric(self, source: Source, options: TaskOptions) -> PerturbedMetrics:
         return PerturbedMetrics(SPEC, AccuracyMeter)

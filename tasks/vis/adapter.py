@@ -26,10 +26,9 @@ from benchmark.errors import BenchmarkError
 from benchmark.manifest import InputSpec
 from benchmark.metric import CLEAN, Metric, PerturbedMetrics
 from benchmark.options import TaskOptions
-from benchmark.task import EvalOptions, Source, Task
+from benchmark.task import ClipTask, EvalOptions, Source
 from benchmark.taskspec import DatasetSpec
-from benchmark.transforms import clips_to_input, frame_permutation, uniform_indices
-from benchmark.video import center_crop
+from benchmark.transforms import frame_permutation, uniform_indices
 from tasks.vis import sources
 from tasks.vis.evaluation import TrackCollector
 from tasks.vis.predictions import TrackPrediction, check_outputs, clip_tracks
@@ -87,7 +86,7 @@ def _sample(source: Source, frames: int, index: int) -> VisClip:
     return sample.select(uniform_indices(sample.frames.shape[0], frames))
 
 
-class VisTask(Task):
+class VisTask(ClipTask):
     """Clips in, tracks (class + per-frame masks) out; YouTube-VIS AP/AR clean and shuffled."""
 
     spec = SPEC
@@ -97,16 +96,6 @@ class VisTask(Task):
         if input.pathways:
             raise BenchmarkError("VIS models take one input tensor; 'input.pathways' is not supported.")
         return sources.open_source(dataset, split, data_root, input, limit=limit)
-
-    def with_frames(self, item, frames: np.ndarray) -> np.ndarray:
-        return center_crop(frames, min(frames.shape[1:3]))  # a pre-stylised copy is not square
-
-    def static_partner(self, item: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
-        """The same clip, its frames to be permuted after temporal subsampling."""
-        return item.copy(), int(rng.integers(2**31 - 1))
-
-    def model_input(self, items: Sequence[np.ndarray], input: InputSpec, shuffle_seeds: Sequence[int | None]):
-        return clips_to_input(items, input, shuffle_seeds)
 
     def new_metric(self, source: Source, options: TaskOptions) -> PerturbedMetrics:
         return PerturbedMetrics(SPEC, partial(ClipTracks, source.categories()))
