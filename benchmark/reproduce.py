@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark.errors import BenchmarkError
-from benchmark.results import Result, read_result
+from benchmark.results import CURVES_DIR, CurvePoint, CurveResult, Result, read_curve, read_result
 
 # Fields that describe the run rather than its numbers.
 IGNORED = {"wall_time_s", "environment", "suite_version"}
@@ -61,8 +61,8 @@ def compare(committed: Result, reproduced: Result, tolerance: float = 0.0) -> li
     return differences
 
 
-def rerun_options(result: Result, output: Path):
-    """The :class:`~benchmark.runner.RunOptions` a result records."""
+def rerun_options(result: Result | CurveResult, output: Path):
+    """The :class:`~benchmark.runner.RunOptions` a result (or curve) records."""
     from benchmark.runner import RunOptions
 
     if not result.run_options:
@@ -74,11 +74,33 @@ def rerun_options(result: Result, output: Path):
 
 
 def reproduce(path: str | Path, tolerance: float = 0.0) -> list[Difference]:
-    """Rerun the result file ``path`` (of ``<submission>/results/``) and compare."""
+    """Rerun the result file ``path`` (of ``<submission>/results/``) and compare.
+
+    For a curve file (``results/curves/``) the point of the checkpoint the submission
+    holds is rerun and compared; the other checkpoints are not in the repository.
+    """
     from benchmark.runner import run
 
     path = Path(path)
+    if path.parent.name == CURVES_DIR:
+        return _reproduce_curve_point(path, tolerance)
     committed = read_result(path)
     with tempfile.TemporaryDirectory() as scratch:
         reproduced, _ = run(path.parent.parent, rerun_options(committed, Path(scratch)))
     return compare(committed, reproduced, tolerance)
+
+
+def _reproduce_curve_point(path: Path, tolerance: float) -> list[Difference]:
+    from benchmark.runner import run
+
+    curve = read_curve(path)
+    with tempfile.TemporaryDirectory() as scratch:
+        reproduced, _ = run(path.parent.parent.parent, rerun_options(curve, Path(scratch)))
+    point = next((p for p in curve.points if p.weights_sha256 == reproduced.weights_sha256), None)
+    if point is None:
+        raise BenchmarkError(f"{path}: no point was measured with the submission's weights "
+                             f"(sha256 {reproduced.weights_sha256}); nothing to reproduce.")
+    again = CurvePoint(**point.model_dump(include={"step", "epoch", "fraction", "checkpoint"}),
+                       **reproduced.model_dump(include=set(CurvePoint.model_fields) - {"step", "epoch", "fraction",
+                                                                                         "checkpoint"}))
+    return compare(point, again, tolerance)

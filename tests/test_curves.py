@@ -182,3 +182,17 @@ def test_curve_plot_is_byte_stable_and_linked_from_the_leaderboard(tiny_submissi
     assert "· [curve](submissions/tiny/results/curves/synthetic-motion__true.png)" in board.read_text()
     assert board.read_text() == render(submissions)
     assert path.with_suffix(".png").is_file()
+
+
+def test_reproduce_reruns_the_point_of_the_submissions_weights(tiny_submission, training_run):
+    from benchmark.reproduce import reproduce
+
+    main(["curve", str(tiny_submission), "--checkpoints", str(training_run), *FAST_FLAGS])
+    [path] = curve_files(tiny_submission)
+    assert reproduce(path) == []
+    data = json.loads(path.read_text())
+    data["points"][-1]["metrics"]["top1"] += 0.5
+    data["points"][0]["metrics"]["top1"] += 0.5  # another checkpoint: not reproducible here
+    path.write_text(json.dumps(data))
+    [difference] = reproduce(path)
+    assert difference.field == "metrics.top1"
