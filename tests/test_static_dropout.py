@@ -120,6 +120,8 @@ def test_selection_rules():
     assert select_units(units, "static-or-joint", 0.5).tolist() == [True, False, True, False, True]
     assert select_units(units, "margin", 0.5).tolist() == [False, False, True, False, False]
     assert select_units(units, "static", 0.7).tolist() == [False, False, True, False, False]
+    # the 40 % most static by u_stat - u_dyn (0.8 and 0.4)
+    assert select_units(units, "most-static", 0.4).tolist() == [False, False, True, False, True]
     with pytest.raises(BenchmarkError, match="Unknown selection rule 'nope'"):
         select_units(units, "nope")
 

@@ -60,6 +60,17 @@ def static_margin(u_dyn: np.ndarray, u_stat: np.ndarray, t: float) -> np.ndarray
     return u_stat - u_dyn > t
 
 
+@SELECTION_RULES.register("most-static")
+def most_static(u_dyn: np.ndarray, u_stat: np.ndarray, t: float) -> np.ndarray:
+    """The fraction ``t`` of the units (rounded up) with the largest ``u_stat - u_dyn``: a
+    relative rule, for layers where every unit passes the absolute threshold."""
+    count = int(np.ceil(t * u_stat.size))
+    order = np.argsort(-(u_stat - u_dyn), kind="stable")
+    mask = np.zeros(u_stat.shape, dtype=bool)
+    mask[order[:count]] = True
+    return mask
+
+
 def select_units(units: UnitScores, rule: str = "static", threshold: float = UNIT_THRESHOLD) -> torch.Tensor:
     """The boolean channel mask (C,) that ``rule`` selects from per-unit scores."""
     mask = SELECTION_RULES.get(rule)(units.dynamic, units.static, threshold)
