@@ -45,8 +45,7 @@ from benchmark.runner import (
     RunOptions,
     assemble_result,
     checkpoint_key,
-    evaluate,
-    measure_pairs,
+    measure_and_evaluate,
     prepare,
     restore,
     run_fields,
@@ -186,13 +185,7 @@ def _reset(ctx: RunContext, checkpoint: Checkpoint, partial: Path) -> None:
 
 def measure_checkpoint(ctx: RunContext, checkpoint: Checkpoint, total: int | None) -> CurvePoint:
     """Stages 2-4 of the runner for one checkpoint loaded into ``ctx.model``."""
-    try:
-        measure_pairs(ctx)
-        evaluate(ctx)
-    except BaseException:
-        ctx.save_checkpoint()
-        print(f"\nInterrupted: progress saved to {ctx.checkpoint}; rerun with --resume to continue.")
-        raise
+    measure_and_evaluate(ctx)
     result = assemble_result(ctx)
     return CurvePoint(
         step=checkpoint.step, epoch=checkpoint.epoch,

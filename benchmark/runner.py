@@ -324,13 +324,8 @@ def assemble_result(ctx: RunContext) -> Result:
     )
 
 
-def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result | None, Path | None]:
-    """Measure one submission; returns the result and the path it was written to.
-
-    Under ``torchrun`` rank 0 writes the result; other ranks return ``(None, None)``.
-    """
-    options = options or RunOptions()
-    ctx = prepare(folder, options)
+def measure_and_evaluate(ctx: RunContext) -> None:
+    """Stages 2 and 3; on any interruption the progress is saved for ``--resume``."""
     try:
         measure_pairs(ctx)
         evaluate(ctx)
@@ -338,6 +333,16 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result |
         ctx.save_checkpoint()
         print(f"\nInterrupted: progress saved to {ctx.checkpoint}; rerun with --resume to continue.")
         raise
+
+
+def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result | None, Path | None]:
+    """Measure one submission; returns the result and the path it was written to.
+
+    Under ``torchrun`` rank 0 writes the result; other ranks return ``(None, None)``.
+    """
+    options = options or RunOptions()
+    ctx = prepare(folder, options)
+    measure_and_evaluate(ctx)
     if ctx.world_size > 1:
         ctx.estimator.all_reduce()
         ctx.skipped = gather_lists(ctx.skipped)

@@ -175,20 +175,16 @@ def validate_submission(folder: str | Path, base: str | None = None) -> list[str
         return problems + [str(error)]
     problems += check_weights(submission)
     results: list[tuple[Path, Result]] = []
-    for path in result_files(submission.folder):
+    files = [(path, read_result) for path in result_files(submission.folder)]
+    files += [(path, read_curve) for path in curve_files(submission.folder)]
+    for path, read in files:
         try:
-            result = read_result(path)
+            result = read(path)
         except BenchmarkError as error:
             problems.append(str(error))
             continue
-        results.append((path, result))
+        if isinstance(result, Result):
+            results.append((path, result))
         problems += check_result(path, result, submission)
     problems += duplicate_results(results)
-    for path in curve_files(submission.folder):
-        try:
-            curve = read_curve(path)
-        except BenchmarkError as error:
-            problems.append(str(error))
-            continue
-        problems += check_result(path, curve, submission)
     return problems
