@@ -5,7 +5,7 @@
     python scripts/bias_over_training.py --summary       # only print the settling table
 
 Each entry is a submission ``submissions/<name>/`` (recipe: scripts/small_references.py),
-trained with a checkpoint every 16 of its 320 optimiser steps (21 checkpoints, in
+trained with a checkpoint every 63 of its 1260 optimiser steps (21 checkpoints, in
 ``runs/checkpoints/<name>/``), measured with ``python -m benchmark curve`` (true pairs,
 500 pairs per checkpoint) and its final weights with ``python -m benchmark run``.  The
 summary gives, per layer, the fraction of training after which the dynamic share enters

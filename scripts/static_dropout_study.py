@@ -51,7 +51,7 @@ TUNE_WORLD = "synthetic-conflict"
 WORLDS = ("synthetic-conflict", "synthetic-motion")
 SEEDS = (0, 1, 2)
 GRID = [StaticDropoutConfig(layer, p, rule, start=1, every=1, pairs=256)
-        for layer, p, rule in itertools.product(("res4", "res5"), (0.5, 0.9), ("static", "static-or-joint"))]
+        for layer, p, rule in itertools.product(("res3", "res4", "res5"), (0.5, 0.9), ("static", "most-static"))]
 SUMMARY = "3D ResNet at half width (8-64 channels), 8x32x32"
 
 
