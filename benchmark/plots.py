@@ -203,6 +203,7 @@ def plot_curve(curve: CurveResult, path: Path) -> Path:
     steps = [point.step for point in curve.points]
     colours = matplotlib.colormaps["viridis"]
     names = curve.layer_names()
+    extent = []
     for k, name in enumerate(names):
         colour = colours(k / max(len(names) - 1, 1) * 0.9)
         rows = [(point.step, layer.dynamic_share) for point in curve.points for layer in point.layers
@@ -211,13 +212,17 @@ def plot_curve(curve: CurveResult, path: Path) -> Path:
             continue
         xs = [x for x, _ in rows]
         axis.plot(xs, [s.value for _, s in rows], color=colour, marker="o", markersize=3, linewidth=1.5,
-                  label=f"{name} dynamic share")
+                  label=name)
+        extent += [s.value for _, s in rows]
         if all(s.low is not None and s.high is not None for _, s in rows):
             axis.fill_between(xs, [s.low for _, s in rows], [s.high for _, s in rows], color=colour,
                               alpha=0.18, linewidth=0)
+            extent += [s.low for _, s in rows] + [s.high for _, s in rows]
     axis.axhline(0.5, color="#555555", linestyle=":", linewidth=1)
-    axis.set_ylim(0, 1)
-    axis.set_ylabel("dynamic share (0.5 = balanced)")
+    # Zoomed to the data (the changes over training are what the plot is for).
+    low, high = (min(extent), max(extent)) if extent else (0.0, 1.0)
+    axis.set_ylim(max(0.0, low - 0.05), min(1.0, high + 0.05))
+    axis.set_ylabel("dynamic share per layer (band: 95 % CI)")
     axis.set_xlabel(f"training step (of {curve.total_steps})" if curve.total_steps else "training step")
     axis.grid(alpha=0.3)
     metric = curve.main_metric
