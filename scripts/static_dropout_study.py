@@ -145,9 +145,10 @@ def summary() -> str:
     lines = ["| world | model | seed | test top1 [95% CI] | last-layer dynamic share [95% CI] | shuffled top1 |",
              "|---|---|---|---|---|---|"]
     means = []
+    per_seed: dict[tuple[str, bool], dict[int, tuple[float, float]]] = {}
     for world, with_sd in itertools.product(WORLDS, (False, True)):
         name = entry_name(world, with_sd)
-        top1s, shares = [], []
+        values = per_seed.setdefault((world, with_sd), {})
         for seed in SEEDS:
             path = entry_folder(name, seed) / "results" / f"{world}__true.json"
             if not path.is_file():
@@ -155,13 +156,20 @@ def summary() -> str:
             result = read_result(path)
             top1 = result.metric_intervals["top1"]
             share = result.last_layer.dynamic_share
-            top1s.append(top1.value)
-            shares.append(share.value)
+            values[seed] = (top1.value, share.value)
             lines.append(f"| {world} | {name} | {seed} | {_interval(top1)} | {_interval(share)} | "
                          f"{result.metrics['top1_shuffled']:.3f} |")
-        if top1s:
-            means.append(f"| {world} | {'StaticDropout' if with_sd else 'baseline'} | {len(top1s)} | "
-                         f"{_mean_spread(top1s)} | {_mean_spread(shares)} |")
+        if values:
+            means.append(f"| {world} | {'StaticDropout' if with_sd else 'baseline'} | {len(values)} | "
+                         f"{_mean_spread([v[0] for v in values.values()])} | "
+                         f"{_mean_spread([v[1] for v in values.values()])} |")
+        if with_sd and values:
+            base = per_seed[(world, False)]
+            seeds = sorted(set(base) & set(values))
+            if seeds:
+                means.append(f"| {world} | difference (same seed) | {len(seeds)} | "
+                             f"{_mean_spread([values[k][0] - base[k][0] for k in seeds])} | "
+                             f"{_mean_spread([values[k][1] - base[k][1] for k in seeds])} |")
     table = "\n".join(lines)
     head = ["| world | model | seeds | test top1, mean ± sd | last-layer dynamic share, mean ± sd |",
             "|---|---|---|---|---|"]
