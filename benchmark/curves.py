@@ -9,7 +9,9 @@ training step, each layer's scores with intervals and the task metric.
 One checkpoint is in memory at a time: the submission's model is built once and each
 checkpoint's tensors are loaded into it in turn.  A finished checkpoint is written to
 ``.partial/curves/`` at once, and an interrupted one keeps the runner's checkpoint, so
-``--resume`` continues where a curve stopped.
+``--resume`` continues where a curve stopped (``--restart`` discards the progress).  The
+curve goes where ``run`` writes results (``runs/<submission>/``, ``--output``, or the
+submission's ``results/`` with ``--update-results``), under ``curves/``.
 
 Checkpoints are ``*.safetensors`` (or ``torch.save`` ``*.pt`` / ``*.pth``, loaded with
 ``weights_only``) files.  A checkpoint's training step is its safetensors metadata
@@ -23,14 +25,15 @@ from __future__ import annotations
 import glob
 import json
 import re
+import shutil
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from benchmark.errors import BenchmarkError, WeightsError
-from benchmark.estimator import StaticDynamicEstimator
+from benchmark.files import write_text_atomic
 from benchmark.hashing import sha256_file
 from benchmark.results import (
     CURVE_SCHEMA,
@@ -46,10 +49,12 @@ from benchmark.runner import (
     assemble_result,
     checkpoint_key,
     measure_and_evaluate,
-    prepare,
-    restore,
+    new_estimator,
+    open_run,
+    resume_checkpoint,
     run_fields,
 )
+from benchmark.safeguards import CheckpointLock, check_output, interrupt_on_sigterm
 from benchmark.submission import load_state_dict
 
 CHECKPOINT_SUFFIXES = (".safetensors", ".pt", ".pth")
@@ -169,77 +174,83 @@ def load_checkpoint(model: torch.nn.Module, checkpoint: Checkpoint) -> None:
         raise WeightsError(f"{checkpoint.path}: does not match the submission's model: {detail}") from None
 
 
-def _point_file(partial: Path, checkpoint: Checkpoint) -> Path:
-    return partial / f"step-{checkpoint.step:09d}-{checkpoint.sha256[:16]}.json"
+def _point_file(partial: Path, checkpoint: Checkpoint, suffix: str) -> Path:
+    return partial / f"step-{checkpoint.step:09d}-{checkpoint.sha256[:16]}{suffix}"
 
 
-def _reset(ctx: RunContext, checkpoint: Checkpoint, partial: Path) -> None:
-    """Fresh measurement state for ``checkpoint`` (same plan, same seed)."""
-    options = ctx.options
-    ctx.estimator = StaticDynamicEstimator(bootstrap=options.bootstrap, seed=options.seed)
+def _start_or_resume(partial: Path, options: RunOptions) -> None:
+    """Progress of an interrupted curve is continued with ``--resume``, discarded with
+    ``--restart``, and otherwise kept (the command is refused)."""
+    if not partial.is_dir() or not any(partial.iterdir()):
+        return
+    if options.restart:
+        shutil.rmtree(partial)
+        print(f"Discarded the progress in {partial} (--restart).")
+    elif not options.resume:
+        raise BenchmarkError(f"{partial}: an interrupted curve of this submission, dataset and protocol left its "
+                             "progress here. Rerun with --resume to continue it, or with --restart to discard it.")
+
+
+def measure_checkpoint(ctx: RunContext, checkpoint: Checkpoint, partial: Path, total: int | None) -> CurvePoint:
+    """One checkpoint through stages 2-4 of the runner, with the same plan and seed as the
+    others; a finished one is saved at once (and taken from there on ``--resume``)."""
+    ctx.weights_sha256 = checkpoint.sha256
+    ctx.estimator = new_estimator(ctx.options)
     ctx.done, ctx.skipped, ctx.evaluation = 0, [], None
-    ctx.key = {**checkpoint_key(ctx), "weights_sha256": checkpoint.sha256}
-    ctx.checkpoint = partial / f"step-{checkpoint.step:09d}-{checkpoint.sha256[:16]}.ckpt.pt"
+    ctx.checkpoint = _point_file(partial, checkpoint, ".ckpt.pt")
+    ctx.key = checkpoint_key(ctx)
     ctx.started = time.perf_counter()
-
-
-def measure_checkpoint(ctx: RunContext, checkpoint: Checkpoint, total: int | None) -> CurvePoint:
-    """Stages 2-4 of the runner for one checkpoint loaded into ``ctx.model``."""
+    done = _point_file(partial, checkpoint, ".json")
+    if done.is_file():
+        saved = json.loads(done.read_text())
+        if saved.get("key") != ctx.key:
+            raise BenchmarkError(f"{done}: measured with other options, model or data; rerun with the same ones, "
+                                 "or with --restart to start over.")
+        return CurvePoint.model_validate(saved["point"])
+    if ctx.options.progress:
+        print(f"checkpoint {checkpoint.path.name} (step {checkpoint.step})")
+    load_checkpoint(ctx.model, checkpoint)
+    if ctx.checkpoint.is_file():
+        resume_checkpoint(ctx)
     measure_and_evaluate(ctx)
+    ctx.snapshot.check(ctx.submission.name, "during the run")
     result = assemble_result(ctx)
-    return CurvePoint(
+    point = CurvePoint(
         step=checkpoint.step, epoch=checkpoint.epoch,
         fraction=round(checkpoint.step / total, 6) if total else None,
         checkpoint=checkpoint.path.name, weights_sha256=checkpoint.sha256, pairs=result.pairs,
         layers=result.layers, metrics=result.metrics, metric_intervals=result.metric_intervals,
         eval_count=result.eval_count, skipped_clips=result.skipped_clips, wall_time_s=result.wall_time_s,
     )
+    write_text_atomic(done, json.dumps({"key": ctx.key, "point": point.model_dump(exclude_none=True)},
+                                       sort_keys=True, allow_nan=False))
+    ctx.checkpoint.unlink(missing_ok=True)
+    return point
 
 
-def measure_curve(folder: str | Path, options: RunOptions, checkpoints: str | Path
-                  ) -> tuple[CurveResult, Path]:
+def measure_curve(folder: str | Path, options: RunOptions, checkpoints: str | Path) -> tuple[CurveResult, Path]:
     """Measure every checkpoint of ``checkpoints`` with the submission in ``folder``;
-    returns the curve and the path it was written to."""
+    returns the curve and the path it was written to (``<output>/curves/``)."""
     started = time.perf_counter()
     found = find_checkpoints(checkpoints)
     total = total_steps(found)
-    ctx = prepare(folder, replace(options, resume=False))
-    if ctx.world_size > 1:
-        raise BenchmarkError("benchmark curve runs in one process; start it without torchrun.")
-    out_dir = Path(options.output) if options.output else ctx.submission.results_dir
-    name = result_file_name(ctx.dataset.name, ctx.protocol.text)
-    partial = out_dir / ".partial" / CURVES_DIR / Path(name).stem
-    points = []
-    for index, checkpoint in enumerate(found):
-        _reset(ctx, checkpoint, partial)
-        done_file = _point_file(partial, checkpoint)
-        if options.resume and done_file.is_file():
-            saved = json.loads(done_file.read_text())
-            if saved.get("key") == ctx.key:
-                points.append(CurvePoint.model_validate(saved["point"]))
-                continue
-        if options.progress:
-            print(f"checkpoint {index + 1}/{len(found)}: {checkpoint.path.name} (step {checkpoint.step})")
-        load_checkpoint(ctx.model, checkpoint)
-        if options.resume:
-            restore(ctx)
-        point = measure_checkpoint(ctx, checkpoint, total)
-        _save_json({"key": ctx.key, "point": point.model_dump(exclude_none=True)}, done_file)
-        ctx.checkpoint.unlink(missing_ok=True)
-        points.append(point)
-    curve = CurveResult(
-        schema_version=CURVE_SCHEMA, **run_fields(ctx), training=found[0].training, total_steps=total,
-        points=points, wall_time_s=round(time.perf_counter() - started, 1),
-    )
-    path = write_result(curve, out_dir / CURVES_DIR)
-    for point_file in partial.glob("*.json"):
-        point_file.unlink()
+    with interrupt_on_sigterm():
+        ctx = open_run(folder, options, subfolder=CURVES_DIR)
+        if ctx.world_size > 1:
+            raise BenchmarkError("benchmark curve runs in one process; start it without torchrun.")
+        name = result_file_name(ctx.dataset.name, ctx.protocol.text)
+        partial = ctx.out_dir / ".partial" / CURVES_DIR / Path(name).stem
+        lock = CheckpointLock(partial).acquire()
+        try:
+            _start_or_resume(partial, options)
+            points = [measure_checkpoint(ctx, checkpoint, partial, total) for checkpoint in found]
+            curve = CurveResult(schema_version=CURVE_SCHEMA, **run_fields(ctx), training=found[0].training,
+                                total_steps=total, points=points,
+                                wall_time_s=round(time.perf_counter() - started, 1))
+            check_output(ctx.out_dir / CURVES_DIR, name, ctx.submission.results_dir / CURVES_DIR,
+                         options.update_results, options.pairs, options.force)  # again, before writing
+            path = write_result(curve, ctx.out_dir / CURVES_DIR)
+            shutil.rmtree(partial, ignore_errors=True)
+        finally:
+            lock.release()
     return curve, path
-
-
-def _save_json(obj: object, path: Path) -> None:
-    """Write ``obj`` as JSON atomically (temporary file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, sort_keys=True))
-    tmp.replace(path)

@@ -2,26 +2,41 @@
 
 Same result files, same bytes.  One section per task and dataset, the datasets
 their task declares dynamically biased first; in each, a table ranked by the task's main metric and one ranked by the
-dynamic share at the last probed layer (ranks: :mod:`benchmark.ranking`).  Plots (per
-result, a per-task summary and each training curve) are written by :mod:`benchmark.plots`;
-``--check`` compares only the markdown.
+dynamic share at the last probed layer (ranks: :mod:`benchmark.ranking`), and templates
+(random weights) listed apart, never ranked.  Plots (per result, a per-task summary and each
+training curve, linked from its row) are written by :mod:`benchmark.plots`; ``--check``
+compares only the markdown.
+
+Result files are untrusted: every string shown is escaped for markdown and HTML and
+capped in length; symbolic links are never followed (a linked folder or result file is
+left out) nor written through; and a file that cannot be shown safely - unreadable, not
+finite, or not the result its folder's manifest says it is
+(:func:`benchmark.result_checks.check_for_display`) - is left out and reported, so one bad
+file neither breaks the board nor slips onto it (``--check`` and the command fail).
 """
 
 from __future__ import annotations
 
 import difflib
+import html
 import os
+import re
+import urllib.parse
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tabulate import tabulate
 
+from benchmark.errors import BenchmarkError
+from benchmark.files import write_text_atomic
 from benchmark.intervals import Estimate
-from benchmark.manifest import discover_submissions
+from benchmark.manifest import MANIFEST_NAME, Submission, read_manifest
 from benchmark.metric import relative_drop
 from benchmark.ranking import dynamic_share, interval_ranks, metric_estimate
+from benchmark.result_checks import NAME, check_for_display
 from benchmark.results import (
+    PROVENANCE,
     CurveResult,
     Result,
     curve_files,
@@ -33,6 +48,10 @@ from benchmark.tasks import find_dataset, get_spec
 
 MISSING = "—"
 SUMMARY_DIR = Path("docs") / "leaderboard"
+#: Longest text shown in a table cell, and in a citation line.
+CELL_CHARS = 64
+CITATION_CHARS = 300
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~])")  # the characters that can start markup inside a line
 
 HEADER = """\
 # Leaderboard
@@ -52,17 +71,16 @@ do not edit by hand. How to submit: [CONTRIBUTING.md](CONTRIBUTING.md).
 - **Ranks**: rows are sorted by value; rows whose 95 % intervals overlap (directly or
   through a chain of overlaps) share a rank; a value without an interval ties only with an
   equal value. Rows missing the value are listed last without a rank.
-- **provenance**: `verified` (computed by this harness; CI can reproduce it), `template`
-  (computed, random weights), `reported` (published figures with their citation; never
-  re-run). A missing value is shown as {missing}, never as zero.
-- **curve**: the submission's bias over training (`python -m benchmark curve`): each
-  layer's dynamic share and the metric at every saved checkpoint.
+- **provenance**: who stands behind a row. A missing value is shown as {missing}, never as zero.
+{provenance}
+- **curve**: the bias over training (`python -m benchmark curve`): each layer's dynamic
+  share and the metric at every saved checkpoint of the submission's training.
 """
 
 
 @dataclass(frozen=True)
 class Row:
-    """One result file as the leaderboard sees it (and its training curve, if any)."""
+    """One result file as the leaderboard sees it (and the training curve it links)."""
 
     path: Path
     result: Result
@@ -73,19 +91,69 @@ class Row:
         return (self.result.submission, self.result.pair_protocol)
 
 
-def collect_results(submissions: Path) -> list[tuple[Path, Result]]:
-    """Every result file of every submission, validated."""
-    found = []
-    for folder in discover_submissions(submissions):
+@dataclass
+class Collected:
+    """The result files that can be shown, and why the others are left out."""
+
+    results: list[tuple[Path, Result]] = field(default_factory=list)
+    curves: list[tuple[Path, CurveResult]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _submission(folder: Path) -> Submission:
+    """The folder's manifest (schema only: the leaderboard reads no other file of it)."""
+    for path in (folder, folder / MANIFEST_NAME, folder / "results"):
+        if path.is_symlink():
+            raise BenchmarkError(f"{path}: a symbolic link; the leaderboard never follows links.")
+    manifest = read_manifest(folder / MANIFEST_NAME)
+    if manifest.name != folder.name or not NAME.fullmatch(folder.name):
+        raise BenchmarkError(f"{folder / MANIFEST_NAME}: field 'name': {manifest.name!r} must equal the folder "
+                             f"name {folder.name[:64]!r} (a submission name: [a-z0-9._-]).")
+    return Submission(folder, manifest)
+
+
+def collect_results(submissions: Path) -> Collected:
+    """Every result file of every submission folder that can be shown safely; the others
+    are left out, each with the reason."""
+    collected = Collected()
+    root = Path(submissions)
+    folders = sorted(p for p in root.iterdir() if p.is_dir() or p.is_symlink()) if root.is_dir() else []
+    for folder in folders:
+        if not (folder.is_symlink() or (folder / MANIFEST_NAME).exists() or (folder / MANIFEST_NAME).is_symlink()):
+            continue
+        try:
+            submission = _submission(folder)
+        except BenchmarkError as error:
+            collected.problems.append(str(error))
+            continue
         for path in result_files(folder):
-            found.append((path, read_result(path)))
-    return found
-
-
-def collect_curves(submissions: Path) -> list[tuple[Path, CurveResult]]:
-    """Every curve file (bias over training) of every submission, validated."""
-    return [(path, read_curve(path)) for folder in discover_submissions(submissions)
-            for path in curve_files(folder)]
+            try:
+                if path.is_symlink():
+                    raise BenchmarkError(f"{path}: a symbolic link; the leaderboard never follows links.")
+                result = read_result(path)
+            except BenchmarkError as error:
+                collected.problems.append(str(error))
+                continue
+            problems = check_for_display(path, result, submission)
+            if problems:
+                collected.problems += [f"{path}: field '{f}': {m}." for f, m in problems]
+                continue
+            collected.results.append((path, result))
+        for path in curve_files(folder):
+            try:
+                if path.is_symlink() or (folder / "results" / "curves").is_symlink():
+                    raise BenchmarkError(f"{path}: a symbolic link; the leaderboard never follows links.")
+                curve = read_curve(path)
+            except BenchmarkError as error:
+                collected.problems.append(str(error))
+                continue
+            problems = sorted({p for point in curve.points
+                               for p in check_for_display(path, curve.point_result(point), submission)})
+            if problems:
+                collected.problems += [f"{path}: field '{f}': {m}." for f, m in problems]
+                continue
+            collected.curves.append((path, curve))
+    return collected
 
 
 def section_key(task: str, dataset: str) -> tuple[int, str, str]:
@@ -102,6 +170,15 @@ def result_plot_path(result_path: Path) -> Path:
 def summary_plot_path(root: Path, task: str) -> Path:
     """The per-task summary scatter (accuracy vs dynamic share)."""
     return root / SUMMARY_DIR / f"{task}.png"
+
+
+def cell(text: object, limit: int = CELL_CHARS) -> str:
+    """``text`` safe in a markdown table cell and in HTML: one line, capped at ``limit``
+    characters, HTML special characters as entities, markdown punctuation escaped."""
+    text = "".join(c if c.isprintable() else " " for c in str(text))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(_MARKDOWN.sub(r"\\\1", text), quote=False)
 
 
 def ranked(rows: list[Row], estimate) -> list[tuple[str, Row]]:
@@ -153,34 +230,38 @@ def _fmt_parameters(parameters: int | None) -> str:
 
 
 def _fmt_input(spec: dict | None) -> str:
-    if not spec or spec.get("frames") is None or spec.get("size") is None:
+    frames, size = (spec or {}).get("frames"), (spec or {}).get("size")
+    if not isinstance(frames, int) or not isinstance(size, int) or isinstance(frames, bool) or isinstance(size, bool):
         return MISSING
-    return f"{spec['frames']}×{spec['size']}²"
+    return cell(f"{frames}×{size}²")
 
 
 def _link(target: Path, root: Path) -> str:
-    return Path(os.path.relpath(target, root)).as_posix()
+    """A relative link, percent-encoded (a folder name cannot break out of the link)."""
+    return urllib.parse.quote(Path(os.path.relpath(target, root)).as_posix(), safe="/._-")
 
 
 def _submission_cell(row: Row, root: Path) -> str:
-    return f"[{row.result.submission}]({_link(row.path.parent.parent, root)})"
+    return f"[{cell(row.result.submission)}]({_link(row.path.parent.parent, root)})"
 
 
 def _leading_cells(rank, row: Row, root: Path) -> list:
     """The columns every ranking starts with: rank, submission, provenance, pair protocol."""
-    return [rank, _submission_cell(row, root), row.result.provenance, row.result.pair_protocol]
+    return [rank, _submission_cell(row, root), cell(row.result.provenance), cell(row.result.pair_protocol)]
 
 
 def _plot_cell(row: Row, root: Path) -> str:
-    cell = f"[plot]({_link(result_plot_path(row.path), root)})"
+    text = f"[plot]({_link(result_plot_path(row.path), root)})"
     if row.curve is not None:
-        cell += f" · [curve]({_link(result_plot_path(row.curve), root)})"
-    return cell
+        text += f" · [curve]({_link(result_plot_path(row.curve), root)})"
+    return text
 
 
-def _metric_table(rows: list[Row], metric: str, root: Path) -> str:
+def _metric_table(rows: list[Row], metric: str, root: Path, ranks: bool = True) -> str:
     table = []
-    for rank, row in ranked(rows, lambda r: metric_estimate(r.result, metric)):
+    order = (ranked(rows, lambda r: metric_estimate(r.result, metric)) if ranks
+             else [(MISSING, r) for r in sorted(rows, key=lambda r: r.sort_name)])
+    for rank, row in order:
         result, last = row.result, row.result.last_layer
         table.append([
             *_leading_cells(rank, row, root),
@@ -190,7 +271,7 @@ def _metric_table(rows: list[Row], metric: str, root: Path) -> str:
             _fmt_percent(last.percent, "static"),
             _fmt_percent(last.percent, "dynamic"),
             _fmt_estimate(dynamic_share(last)),
-            last.name,
+            cell(last.name),
             _fmt_parameters(result.parameters),
             _fmt_input(result.input),
             _plot_cell(row, root),
@@ -208,7 +289,7 @@ def _share_table(rows: list[Row], metric: str, root: Path) -> str:
         table.append([
             *_leading_cells(rank, row, root),
             _fmt_estimate(dynamic_share(last)),
-            last.name,
+            cell(last.name),
             _fmt_percent(last.percent, "static"),
             _fmt_percent(last.percent, "dynamic"),
             _fmt(result.metrics.get(metric)),
@@ -219,12 +300,13 @@ def _share_table(rows: list[Row], metric: str, root: Path) -> str:
 
 
 def _citations(rows: list[Row]) -> list[str]:
-    """One line per distinct citation of the section's reported rows, naming its rows."""
+    """One line per distinct citation of the section's reported rows, naming its rows
+    (names are submission names, [a-z0-9._-], checked before a row is shown)."""
     cited: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         if row.result.provenance == "reported" and row.result.citation:
             cited[row.result.citation].add(row.result.submission)
-    return [f"- {', '.join(f'`{name}`' for name in sorted(names))}: {citation}"
+    return [f"- {', '.join(f'`{name}`' for name in sorted(names))}: {cell(citation, CITATION_CHARS)}"
             for citation, names in sorted(cited.items())]
 
 
@@ -235,72 +317,91 @@ def _main_metric(rows: list[Row]) -> str:
 
 def group_rows(results: list[tuple[Path, Result]], curves: list[tuple[Path, CurveResult]] = ()
                ) -> dict[tuple[str, str], list[Row]]:
-    """Rows by (task, dataset), in document order; a row links the curve of its
-    submission, dataset and pair protocol."""
-    curve_of = {(c.submission, c.dataset.name, c.pair_protocol): path for path, c in curves}
+    """Rows by (task, dataset), in document order; a row links the curve of its submission,
+    dataset and pair protocol."""
+    curve_of = {(path.parent.parent.parent, c.dataset.name, c.pair_protocol): path for path, c in curves}
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for path, result in results:
-        curve = curve_of.get((result.submission, result.dataset.name, result.pair_protocol))
+        curve = curve_of.get((path.parent.parent, result.dataset.name, result.pair_protocol))
         groups[(result.task, result.dataset.name)].append(Row(path, result, curve))
     return dict(sorted(groups.items(), key=lambda item: section_key(*item[0])))
 
 
+def _provenance_legend() -> str:
+    return "\n".join(f"  - `{name}`: {meaning}." for name, meaning in PROVENANCE.items())
+
+
 def render(submissions: Path, root: Path | None = None) -> str:
-    """The leaderboard markdown, deterministic for the same result files.
+    """The leaderboard markdown, deterministic for the same result files (files that
+    cannot be shown are left out: :func:`build` says which)."""
+    return build(submissions, root)[0]
+
+
+def build(submissions: Path, root: Path | None = None) -> tuple[str, list[str]]:
+    """The leaderboard markdown and the problems of the result files left out of it.
 
     Links are relative to ``root`` (the folder ``leaderboard.md`` is written to).
     """
     submissions = Path(submissions)
     root = Path(root) if root is not None else submissions.parent
-    groups = group_rows(collect_results(submissions), collect_curves(submissions))
+    collected = collect_results(submissions)
+    groups = group_rows(collected.results, collected.curves)
     metrics = sorted({_main_metric(rows) for rows in groups.values()}) or ["main metric"]
-    parts = [HEADER.format(metric="/".join(metrics), missing=MISSING)]
+    parts = [HEADER.format(metric="/".join(metrics), missing=MISSING, provenance=_provenance_legend())]
     tasks = sorted({task for task, _ in groups})
     if tasks:
         links = ", ".join(f"[{task}]({_link(summary_plot_path(root, task), root)})" for task in tasks)
         parts.append(f"Summary plots (main metric vs dynamic share, with intervals): {links}.\n")
     else:
         parts.append("No result files yet.\n")
-    for (task, dataset), rows in groups.items():
-        metric = _main_metric(rows)
-        parts.append(f"## {task} · {dataset}\n")
-        parts.append(f"Ranked by {metric}:\n")
-        parts.append(_metric_table(rows, metric, root) + "\n")
-        parts.append("Ranked by dynamic share (last probed layer):\n")
-        parts.append(_share_table(rows, metric, root) + "\n")
+    for (task, dataset), every in groups.items():
+        metric = _main_metric(every)
+        rows = [row for row in every if row.result.provenance != "template"]
+        templates = [row for row in every if row.result.provenance == "template"]
+        parts.append(f"## {task} · {dataset}\n")  # a registered task and a dataset it declares
+        if rows:
+            parts.append(f"Ranked by {metric}:\n")
+            parts.append(_metric_table(rows, metric, root) + "\n")
+            parts.append("Ranked by dynamic share (last probed layer):\n")
+            parts.append(_share_table(rows, metric, root) + "\n")
+        if templates:
+            parts.append("Templates (random weights; listed apart, never ranked):\n")
+            parts.append(_metric_table(templates, metric, root, ranks=False) + "\n")
         citations = _citations(rows)
         if citations:
             parts.append("Reported rows cite:\n\n" + "\n".join(citations) + "\n")
-    return "\n".join(parts).rstrip() + "\n"
+    return "\n".join(parts).rstrip() + "\n", collected.problems
 
 
 def write_plots(submissions: Path, root: Path) -> list[Path]:
-    """Every result's plot (next to it) and each task's summary plot; returns the paths."""
+    """Every result's and curve's plot (next to it) and each task's summary plot; returns the paths."""
     from benchmark.plots import plot_curve, plot_result, plot_summary
 
     written = []
-    curves = collect_curves(Path(submissions))
-    for path, curve in curves:
-        written.append(plot_curve(curve, result_plot_path(path)))
-    groups = group_rows(collect_results(Path(submissions)), curves)
+    collected = collect_results(Path(submissions))
+    for path, curve in collected.curves:
+        written.append(plot_curve(curve, result_plot_path(path), root=path.parent.parent.parent))
+    groups = group_rows(collected.results, collected.curves)
     by_task: dict[str, list[tuple[Result, str]]] = defaultdict(list)
     for (task, _), rows in groups.items():
         metric = _main_metric(rows)
         for row in rows:
-            written.append(plot_result(row.result, result_plot_path(row.path)))
+            written.append(plot_result(row.result, result_plot_path(row.path), root=row.path.parent.parent))
             by_task[task].append((row.result, metric))
     for task, entries in sorted(by_task.items()):
-        written.append(plot_summary(task, entries, summary_plot_path(root, task)))
+        written.append(plot_summary(task, entries, summary_plot_path(root, task), root=root))
     return written
 
 
-def write_leaderboard(submissions: Path, output: Path, plots: bool = True) -> Path:
-    """Write ``output`` (and, with ``plots``, the plots it links to); returns ``output``."""
+def write_leaderboard(submissions: Path, output: Path, plots: bool = True) -> tuple[Path, list[str]]:
+    """Write ``output`` (and, with ``plots``, the plots it links to), never through a link;
+    returns ``output`` and the problems of the result files left out."""
     output = Path(output)
-    output.write_text(render(Path(submissions), output.parent), encoding="utf-8")
+    markdown, problems = build(Path(submissions), output.parent)
+    write_text_atomic(output, markdown)
     if plots:
         write_plots(Path(submissions), output.parent)
-    return output
+    return output, problems
 
 
 def check_leaderboard(submissions: Path, output: Path) -> str | None:
@@ -308,8 +409,11 @@ def check_leaderboard(submissions: Path, output: Path) -> str | None:
 
     Only the markdown is compared (PNG bytes may differ across platforms)."""
     output = Path(output)
-    expected = render(Path(submissions), output.parent)
-    actual = output.read_text(encoding="utf-8") if output.is_file() else ""
+    expected, problems = build(Path(submissions), output.parent)
+    if problems:
+        return "result files that cannot be shown (fix or remove them):\n" + "\n".join(
+            f"error: {problem}" for problem in problems)
+    actual = output.read_text(encoding="utf-8") if output.is_file() and not output.is_symlink() else ""
     if actual == expected:
         return None
     diff = "".join(difflib.unified_diff(

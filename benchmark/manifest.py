@@ -21,7 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from benchmark.errors import ManifestError
 
 MANIFEST_NAME = "submission.yaml"
-SHA256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+#: A submission's name (its folder's), a probed layer's name (both shown on the
+#: leaderboard) and a module path as ``model.named_modules()`` prints it.
+NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+LAYER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+MODULE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,199}$"
+SHA256 = Annotated[str, Field(pattern=SHA256_PATTERN)]
+LayerName = Annotated[str, Field(pattern=LAYER_PATTERN)]
+ModulePath = Annotated[str, Field(pattern=MODULE_PATTERN)]
 
 
 class _Strict(BaseModel):
@@ -31,8 +39,8 @@ class _Strict(BaseModel):
 class WeightsSpec(_Strict):
     """Pinned weights: a file inside the submission folder or a URL, always with sha256."""
 
-    path: str | None = None
-    url: str | None = None
+    path: str | None = Field(default=None, max_length=255)
+    url: str | None = Field(default=None, pattern=r"^https://[^\s]+$", max_length=2000)
     sha256: SHA256
 
     @model_validator(mode="after")
@@ -53,7 +61,7 @@ class LayerSpec(_Strict):
     element is pooled and the results concatenated (e.g. SlowFast's two pathways).
     """
 
-    module: str
+    module: ModulePath
     pool: Literal["auto", "tokens", "channels_first", "channels_last"] = "auto"
     output: int | None = None
 
@@ -79,12 +87,12 @@ class InputSpec(_Strict):
 class Manifest(_Strict):
     """A submission: what to build, what to load, what to probe, and on which data."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str = Field(pattern=NAME_PATTERN)
     task: str
     model: str = Field(pattern=r"^[\w./-]+\.py:[A-Za-z_]\w*$")
     model_args: dict = Field(default_factory=dict)
     weights: WeightsSpec | None = None
-    layers: dict[str, str | LayerSpec]
+    layers: dict[LayerName, ModulePath | LayerSpec]
     input: InputSpec
     datasets: list[str] = Field(min_length=1)
     template: bool = False
@@ -131,10 +139,10 @@ class ReportedManifest(_Strict):
     published (e.g. per-layer ``percent`` without intervals).
     """
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str = Field(pattern=NAME_PATTERN)
     task: str
     provenance: Literal["reported"]
-    citation: str = Field(min_length=1)
+    citation: str = Field(min_length=1, max_length=400, pattern=r"^[^\x00-\x1f\x7f]+$")
     paper: str | None = None
     datasets: list[str] = Field(min_length=1)
     description: str | None = None

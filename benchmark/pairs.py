@@ -81,6 +81,11 @@ class PairProtocol:
     def text(self) -> str:
         return self.name if self.argument is None else f"{self.name}:{self.argument}"
 
+    @classmethod
+    def check_argument(cls, argument: str | None) -> None:
+        """Raise a :class:`BenchmarkError` for an argument the protocol cannot take (syntax
+        only: no task, no files)."""
+
     def __call__(self, source, spec: PairSpec) -> PairClips:
         raise NotImplementedError
 
@@ -94,9 +99,13 @@ class TruePairs(PairProtocol):
     name = "true"
 
     def __init__(self, task, argument: str | None) -> None:
+        self.check_argument(argument)
+        super().__init__(task, argument)
+
+    @classmethod
+    def check_argument(cls, argument: str | None) -> None:
         if argument is not None:
             raise BenchmarkError("--pair-protocol true: takes no argument (write just 'true').")
-        super().__init__(task, argument)
 
     def __call__(self, source, spec: PairSpec) -> PairClips:
         if not hasattr(source, "true_pair"):
@@ -160,6 +169,10 @@ class StylizedPairs(PairProtocol):
         super().__init__(task, argument)
         self.styles = parse_style_bank(argument)
 
+    @classmethod
+    def check_argument(cls, argument: str | None) -> None:
+        parse_style_bank(argument)
+
     def styled(self, source, item_index: int, style_a: int, style_b: int) -> tuple[Any, Any]:
         item = source.clip(item_index)
         frames = self.task.frames_of(item)
@@ -188,12 +201,16 @@ class PrestylizedPairs(StylizedPairs):
         from benchmark.prestylized import PrestylizedStore
 
         PairProtocol.__init__(self, task, argument)
-        if not argument:
-            raise BenchmarkError("--pair-protocol prestylized:<root>: give the folder holding style_<k>/.")
+        self.check_argument(argument)
         self.store = PrestylizedStore(argument)
         self.styles = tuple(self.store.styles)
         if len(self.styles) < 2:
             raise DataError(f"{argument}: the prestylized protocol needs at least 2 style folders")
+
+    @classmethod
+    def check_argument(cls, argument: str | None) -> None:
+        if not argument:
+            raise BenchmarkError("--pair-protocol prestylized:<root>: give the folder holding style_<k>/.")
 
     def styled(self, source, item_index: int, style_a: int, style_b: int) -> tuple[Any, Any]:
         if not hasattr(source, "prestyle_ref"):
@@ -227,3 +244,19 @@ def parse_protocol(text: str, task) -> PairProtocol:
             "true, stylize[:style ids], prestylized:<root>."
         )
     return PAIR_PROTOCOLS.get(name)(task, argument if sep else None)
+
+
+def check_protocol(text: str, bare: bool = False) -> str | None:
+    """Why ``text`` is not a protocol of the grammar above (None when it is), checked
+    without a task and without touching files (a ``prestylized:<root>`` need not exist here).
+    ``bare``: a protocol's name alone is enough (published figures name no styles or root)."""
+    name, sep, argument = text.partition(":")
+    if name not in PAIR_PROTOCOLS:
+        return f"unknown protocol {name!r} (known: {', '.join(PAIR_PROTOCOLS.names())})"
+    if bare and not sep:
+        return None
+    try:
+        PAIR_PROTOCOLS.get(name).check_argument(argument if sep else None)
+    except BenchmarkError as error:
+        return str(error)
+    return None

@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
 
+from benchmark.files import write_atomic  # noqa: E402
 from benchmark.ranking import dynamic_share, metric_estimate  # noqa: E402
 from benchmark.results import CurveResult, Result  # noqa: E402
 
@@ -30,10 +31,10 @@ PNG_METADATA = {"Software": None}
 DPI = 100
 
 
-def _save(figure: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png", dpi=DPI, metadata=PNG_METADATA)
-    return path
+def _save(figure: Figure, path: Path, root: Path | None = None) -> Path:
+    """Write the PNG atomically and never through a link (folders from ``root`` down)."""
+    return write_atomic(path, lambda handle: figure.savefig(handle, format="png", dpi=DPI, metadata=PNG_METADATA),
+                        root)
 
 
 def _bar_axis(axis, labels: list[str]) -> None:
@@ -103,7 +104,7 @@ def _units_panel(axis, result: Result) -> None:
     _legend_below(axis, *axis.get_legend_handles_labels(), columns=4)
 
 
-def plot_result(result: Result, path: Path) -> Path:
+def plot_result(result: Result, path: Path, root: Path | None = None) -> Path:
     """Per-layer factor bars with the dynamic share, and unit classes; writes ``path``."""
     figure = Figure(figsize=(11, 4.8))
     left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
@@ -112,7 +113,7 @@ def plot_result(result: Result, path: Path) -> Path:
     figure.suptitle(f"{result.submission} · {result.dataset.name} · {result.pair_protocol} pairs"
                     f" · {result.provenance}", fontsize=11)
     figure.tight_layout()
-    return _save(figure, Path(path))
+    return _save(figure, Path(path), root)
 
 
 def _point(axis, share, score_value: float, score=None, *, marker: str, colour, filled: bool) -> None:
@@ -125,7 +126,7 @@ def _point(axis, share, score_value: float, score=None, *, marker: str, colour, 
                   markerfacecolor=colour if filled else "white", linewidth=1)
 
 
-def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path) -> Path:
+def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path, root: Path | None = None) -> Path:
     """Main metric against dynamic share (last layer) for every result of ``task``.
 
     ``entries`` are ``(result, main metric)``.  Results with a dynamic share but no metric
@@ -192,10 +193,10 @@ def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path) -> Pa
         axis.legend(fontsize=8, loc="best", framealpha=0.9)
     axis.set_title(f"{task}: {metric_name} vs dynamic share (bars: 95 % intervals)", fontsize=10)
     figure.tight_layout()
-    return _save(figure, Path(path))
+    return _save(figure, Path(path), root)
 
 
-def plot_curve(curve: CurveResult, path: Path) -> Path:
+def plot_curve(curve: CurveResult, path: Path, root: Path | None = None) -> Path:
     """Dynamic share per layer (bands: 95 % intervals) against the training step, with the
     clean main metric (and its interval) on a second axis; writes ``path``."""
     figure = Figure(figsize=(9, 4.8))
@@ -247,5 +248,4 @@ def plot_curve(curve: CurveResult, path: Path) -> Path:
     figure.suptitle(f"{curve.submission} · {curve.dataset.name} · {curve.pair_protocol} pairs · "
                     f"bias over training ({len(curve.points)} checkpoints)", fontsize=11)
     figure.tight_layout()
-    return _save(figure, Path(path))
-
+    return _save(figure, Path(path), root)

@@ -1,8 +1,12 @@
 """Result files: one JSON per (submission, dataset, pair protocol), validated on read.
 
 Written atomically (temporary file + rename).  A missing metric is absent, never zero.
-``provenance`` is ``verified`` (computed by this harness), ``template`` (computed, random
-weights) or ``reported`` (published elsewhere, with ``citation``; typically only per-layer
+``provenance`` says who stands behind the numbers (:data:`PROVENANCE`): ``verified``
+(computed by this harness on a synthetic dataset; CI reruns it in a fresh process and
+compares), ``submitted`` (computed by this harness on a real dataset on the submitter's
+machine, with its environment and the dataset's fingerprint; CI cannot rerun it),
+``template`` (computed, random weights; listed apart, never ranked) or ``reported``
+(published elsewhere, on a real dataset, with ``citation``; typically only per-layer
 ``percent`` and no intervals).  ``schema_version`` changes whenever fields change; a file
 of another version is refused by ``validate`` (rerun the benchmark).
 """
@@ -10,8 +14,9 @@ of another version is refused by ``validate`` (rerun the benchmark).
 from __future__ import annotations
 
 import json
-import os
+import math
 import platform
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -23,7 +28,16 @@ from benchmark.errors import ResultError
 #: Version of the result-file layout.  2: task_options, eval_count/eval_unit (was
 #: eval_clips), metric_intervals.
 RESULT_SCHEMA = 2
-Provenance = Literal["verified", "reported", "template"]
+Provenance = Literal["verified", "submitted", "reported", "template"]
+#: What each provenance means (the leaderboard's legend and ``validate``'s messages).
+PROVENANCE: dict[str, str] = {
+    "verified": "computed by this harness on a synthetic dataset; CI reran it in a fresh process and got "
+                "the same numbers",
+    "submitted": "computed by this harness on a real dataset on the submitter's machine (environment and "
+                 "dataset fingerprint recorded); CI cannot rerun it",
+    "reported": "published elsewhere, on a real dataset, with its citation; never run",
+    "template": "computed with random weights (a model-family template); listed apart, never ranked",
+}
 
 
 class _Schema(BaseModel):
@@ -53,6 +67,16 @@ class LayerResult(_Schema):
     unit_counts: dict[str, int] | None = None
     constant_units: dict[str, int] | None = None
     bootstrap: int | None = None
+
+
+class RunRecord(_Schema):
+    """The run options that fix a result's numbers: ``benchmark reproduce`` reruns with these."""
+
+    pairs: int = Field(ge=1)
+    seed: int = Field(ge=0)
+    bootstrap: int = Field(ge=0)
+    batch_size: int = Field(ge=1)
+    eval_clips: int | None = Field(default=None, ge=1)
 
 
 class DatasetInfo(_Schema):
@@ -86,7 +110,7 @@ class Result(_Schema):
     seeds: dict[str, int] = Field(default_factory=dict)
     # The run's options that fix its numbers (pairs, seed, bootstrap, batch_size,
     # eval_clips): `benchmark reproduce` reruns a result with exactly these.
-    run_options: dict[str, int | None] = Field(default_factory=dict)
+    run_options: RunRecord | None = None
     pairs: dict[str, int] = Field(default_factory=dict)
     layers: list[LayerResult] = Field(min_length=1)
     metrics: dict[str, float] = Field(default_factory=dict)
@@ -129,15 +153,30 @@ def environment(device: str) -> Environment:
     )
 
 
+def non_finite(value, prefix: str = "") -> Iterator[str]:
+    """Dotted paths of every NaN or infinite number in a JSON-like value."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield prefix
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from non_finite(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from non_finite(item, f"{prefix}.{index}")
+
+
 def write_result(result: Result | CurveResult, folder: str | Path) -> Path:
-    """Write ``result`` (or a curve) under ``folder`` atomically; returns the path."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / result.file_name()
-    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(result.model_dump(exclude_none=True), indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
-    return path
+    """Write ``result`` (or a curve) under ``folder`` atomically, never through a link, and
+    never with a NaN or infinity (JSON has none); returns the path."""
+    from benchmark.files import write_text_atomic
+
+    path = Path(folder) / result.file_name()
+    bad = list(non_finite(result.model_dump(exclude_none=True)))
+    if bad:
+        raise ResultError(f"{path}: the run produced non-finite numbers (NaN/inf) in {', '.join(bad[:5])}; "
+                          "no result was written. Check the model's numerics.")
+    text = json.dumps(result.model_dump(exclude_none=True), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    return write_text_atomic(path, text)
 
 
 def _read_validated(path: str | Path, model: type[_Schema], what: str):
@@ -206,7 +245,7 @@ class CurveResult(_Schema):
     pair_protocol: str
     task_options: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
     seeds: dict[str, int] = Field(default_factory=dict)
-    run_options: dict[str, int | None] = Field(default_factory=dict)
+    run_options: RunRecord | None = None
     main_metric: str | None = None
     eval_unit: str | None = None
     parameters: int | None = None
@@ -231,6 +270,13 @@ class CurveResult(_Schema):
     def layer_names(self) -> list[str]:
         return [layer.name for layer in self.points[-1].layers]
 
+    def point_result(self, point: CurvePoint) -> Result:
+        """The result ``benchmark run`` writes for a submission holding ``point``'s
+        checkpoint with the curve's options (what validation and reproduction compare)."""
+        shared = self.model_dump(include=_RUN_FIELDS, exclude_none=True)
+        measured = point.model_dump(include=_POINT_FIELDS, exclude_none=True)
+        return Result.model_validate({"schema_version": RESULT_SCHEMA, **shared, **measured})
+
     def settling_fraction(self, layer: str) -> float | None:
         """The fraction of training (step / total steps) after which the layer's dynamic
         share enters the final checkpoint's 95 % interval and stays inside it; None when
@@ -247,6 +293,14 @@ class CurveResult(_Schema):
                 break
             settled = point
         return settled.step / self.total_steps
+
+
+#: What a curve records once for all its points, and what each point records, of a Result.
+_RUN_FIELDS = {"suite_version", "protocol_version", "submission", "task", "provenance", "dataset", "pair_protocol",
+               "task_options", "seeds", "run_options", "main_metric", "eval_unit", "parameters", "input",
+               "environment"}
+_POINT_FIELDS = {"pairs", "layers", "metrics", "metric_intervals", "eval_count", "weights_sha256", "skipped_clips",
+                 "wall_time_s"}
 
 
 def _layer(point: CurvePoint, name: str) -> LayerResult | None:

@@ -83,8 +83,9 @@ def train_submission(folder: Path, cfg: TrainConfig, checkpoints: Path | None = 
 
 
 def benchmark(*args: str) -> None:
-    """``python -m benchmark ARGS --threads 1 --no-progress`` from the repository root."""
-    command = [sys.executable, "-m", "benchmark", *args, "--threads", "1", "--no-progress"]
+    """``python -m benchmark ARGS --threads 1 --no-progress --update-results`` from the
+    repository root (results go into the submission folder)."""
+    command = [sys.executable, "-m", "benchmark", *args, "--threads", "1", "--no-progress", "--update-results"]
     print("$ " + " ".join(command[1:]), flush=True)
     subprocess.run(command, cwd=ROOT, check=True)
 

@@ -17,7 +17,7 @@ from benchmark.curves import find_checkpoints
 from benchmark.errors import BenchmarkError
 from benchmark.estimator import StaticDynamicEstimator
 from benchmark.hashing import sha256_file
-from benchmark.leaderboard import render, write_leaderboard
+from benchmark.leaderboard import build, render, write_leaderboard
 from benchmark.plots import plot_curve
 from benchmark.results import CurvePoint, CurveResult, LayerResult, curve_files, read_curve
 from benchmark.runner import RunOptions, run
@@ -25,7 +25,8 @@ from benchmark.validate import validate_submission
 from tests.conftest import TINY_MODEL
 
 FAST = dict(pairs=24, batch_size=8, eval_clips=16, bootstrap=50, progress=False)
-FAST_FLAGS = ["--pairs", "24", "--batch-size", "8", "--eval-clips", "16", "--bootstrap", "50", "--no-progress"]
+FAST_FLAGS = ["--pairs", "24", "--batch-size", "8", "--eval-clips", "16", "--bootstrap", "50", "--no-progress",
+              "--update-results"]
 STEPS = (0, 5, 10)
 
 
@@ -108,6 +109,8 @@ def test_an_interrupted_curve_resumes_to_the_same_result(tiny_submission, traini
     partial = tmp_path / "resumed" / ".partial" / "curves" / "synthetic-motion__true"
     assert len(list(partial.glob("*.json"))) == 1 and len(list(partial.glob("*.ckpt.pt"))) == 1
     monkeypatch.setattr(StaticDynamicEstimator, "update", original)
+    with pytest.raises(BenchmarkError, match="interrupted curve .* --resume .* --restart"):
+        measure_curve(tiny_submission, RunOptions(output=tmp_path / "resumed", **options), training_run)
     calls["n"] = 0
     resumed, _ = measure_curve(tiny_submission, RunOptions(output=tmp_path / "resumed", resume=True, **options),
                                training_run)
@@ -149,6 +152,26 @@ def test_validate_requires_the_submissions_weights_among_the_points(tiny_submiss
     assert "strictly increasing step" in problem
 
 
+def test_every_point_is_checked_like_a_result(tiny_submission, training_run, tmp_path):
+    main(["curve", str(tiny_submission), "--checkpoints", str(training_run), *FAST_FLAGS])
+    [path] = curve_files(tiny_submission)
+    data = json.loads(path.read_text())
+    data["points"][1]["layers"][0]["dims"]["dynamic"] += 1
+    path.write_text(json.dumps(data))
+    problems = validate_submission(tiny_submission)
+    assert problems and all("points.1.layers.0" in p for p in problems)
+    data["points"][1]["layers"][0]["dims"]["dynamic"] -= 1
+    data["submission"] = "someone-else"
+    path.write_text(json.dumps(data))
+    problems = validate_submission(tiny_submission)
+    named = [p for p in problems if ".submission'" in p]
+    assert len(named) == 1 and "points.0.submission" in named[0]  # a shared field is named once
+    run(tiny_submission, RunOptions(update_results=True, **FAST))
+    markdown, left_out = build(tiny_submission.parent, tmp_path)
+    assert "[curve](" not in markdown and "[tiny](" in markdown
+    assert any("curves/synthetic-motion__true.json" in p for p in left_out)
+
+
 def point(step: int, share: float, low: float, high: float) -> CurvePoint:
     layer = LayerResult(name="res5", percent={}, dynamic_share={"value": share, "low": low, "high": high})
     return CurvePoint(step=step, checkpoint=f"{step}.safetensors", weights_sha256="0" * 64, layers=[layer],
@@ -172,13 +195,14 @@ def test_settling_fraction_is_where_the_share_enters_and_stays_in_the_final_inte
 
 def test_curve_plot_is_byte_stable_and_linked_from_the_leaderboard(tiny_submission, training_run, tmp_path):
     main(["curve", str(tiny_submission), "--checkpoints", str(training_run), *FAST_FLAGS])
-    run(tiny_submission, RunOptions(**FAST))
+    run(tiny_submission, RunOptions(update_results=True, **FAST))
     [path] = curve_files(tiny_submission)
     curve = read_curve(path)
     first, second = plot_curve(curve, tmp_path / "a.png"), plot_curve(curve, tmp_path / "b.png")
     assert first.read_bytes() == second.read_bytes()
     submissions = tiny_submission.parent
-    board = write_leaderboard(submissions, tmp_path / "leaderboard.md")
+    board, problems = write_leaderboard(submissions, tmp_path / "leaderboard.md")
+    assert problems == []
     assert "· [curve](submissions/tiny/results/curves/synthetic-motion__true.png)" in board.read_text()
     assert board.read_text() == render(submissions)
     assert path.with_suffix(".png").is_file()

@@ -148,7 +148,7 @@ def test_template_runs_the_whole_pipeline(name, tmp_path):
     assert count == 1
     manifest.write_text(text)
 
-    result, path = run(folder, RunOptions(pairs=8, batch_size=4, eval_clips=EVAL_CLIPS, bootstrap=20, progress=False))
+    result, path = run(folder, RunOptions(pairs=8, batch_size=4, eval_clips=EVAL_CLIPS, bootstrap=20, progress=False, update_results=True))
     assert result.provenance == "template" and result.weights_sha256 is None
     assert result.dataset.name == "synthetic-motion"
     assert [layer.name for layer in result.layers] == list(CASES[name].widths)

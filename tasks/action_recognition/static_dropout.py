@@ -33,7 +33,7 @@ from benchmark.manifest import InputSpec
 from benchmark.pairs import parse_protocol, plan_pairs
 from benchmark.probe import LayerProbe, resolve_module
 from benchmark.registry import Registry
-from benchmark.runner import feed_pairs
+from benchmark.runner import forward_pairs
 from benchmark.task import Source, Task
 
 # --------------------------------------------------------------------------- selection rules
@@ -201,7 +201,7 @@ def analyse_units(model: nn.Module, layer: str, task: Task, source: Source, inpu
         items = LoadedItems(plan, partial(make, source), lambda spec: source.clip_id(spec.item))
         with LayerProbe(model, {layer: layer}) as probe:
             for batch, _ in iterate_loaded(items, batch_size, 0, "fail", None):
-                feed_pairs(model, probe, estimator, task, input, device, batch)
+                estimator.update(*forward_pairs(model, probe, task, input, device, batch))
         return estimator.unit_scores(layer)
     finally:
         model.train(was_training)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +25,12 @@ from benchmark.task import EvalOptions, Source, Task
 from benchmark.taskspec import DatasetSpec
 from tasks.avos import datasets
 from tasks.avos.datasets import FlowOptions
-from tasks.avos.evaluation import SequenceScores, evaluate_sequences
+from tasks.avos.evaluation import AvosScores, evaluate_sequences
 from tasks.avos.flow import FlowParams
 from tasks.avos.flow_colour import jitter_flow_image, sample_jitter
 from tasks.avos.inputs import model_input
 from tasks.avos.samples import FrameSample, resize_image
-from tasks.avos.spec import SPEC, AvosOptions
+from tasks.avos.spec import DEFAULT_CONVENTIONS, SPEC, AvosOptions
 
 
 def flow_options(options: AvosOptions, synthetic: bool) -> FlowOptions:
@@ -75,8 +76,15 @@ class AvosTask(Task):
     def eval_units(self, source: Source) -> int:
         return len(source.sequence_names())
 
+    def resolve_options(self, options: AvosOptions, dataset: DatasetSpec) -> AvosOptions:
+        """The evaluation convention defaults to the one the dataset's papers report."""
+        if options.convention is None:
+            return options.replace(convention=DEFAULT_CONVENTIONS[dataset.name])
+        return options
+
     def new_metric(self, source: Source, options: AvosOptions) -> PerturbedMetrics:
-        return PerturbedMetrics(SPEC, SequenceScores)
+        convention = options.convention or DEFAULT_CONVENTIONS[source.name]
+        return PerturbedMetrics(SPEC, partial(AvosScores, convention, options.moca_iou))
 
     def evaluate(self, model, source: Source, units: Sequence[int], metric: PerturbedMetrics,
                  input: InputSpec, options: EvalOptions, skipped: list[str]) -> None:
