@@ -32,7 +32,7 @@ from benchmark import PROTOCOL_VERSION, SUITE_VERSION
 from benchmark.errors import BenchmarkError
 from benchmark.hashing import sha256_file
 from benchmark.manifest import MANIFEST_NAME, InputSpec, Manifest, Submission, load_submission
-from benchmark.result_checks import NAME, check_against_manifest, check_identity
+from benchmark.result_checks import NAME, check_against_manifest, check_identity, printable
 from benchmark.result_checks import check_result as check_numbers
 from benchmark.results import (
     CURVE_SCHEMA,
@@ -163,6 +163,8 @@ def check_curve(path: Path, curve: CurveResult, submission: Submission) -> list[
         result = curve.point_result(point)
         found = check_numbers(result) + check_identity(path, result, submission)
         found += [(f, m) for f, m in check_against_manifest(result, submission) if f != "weights_sha256"]
+        why = printable(point.checkpoint, 256)
+        found += [("checkpoint", f"{point.checkpoint[:80]!r}: {why}")] if why else []
         for field, message in found:
             if (field, message) not in seen:  # a problem of the shared fields is named once
                 seen.add((field, message))
