@@ -94,7 +94,7 @@ def removed_results(folder: str | Path, base: str) -> list[str]:
     for line in sorted(listed):
         if line.endswith(".json") and not (root / line).is_file():
             problems.append(
-                f"{folder / 'results' / Path(line).name}: result file removed (it exists at "
+                f"{folder / 'results' / Path(line).relative_to(results)}: result file removed (it exists at "
                 f"{base}); results are never deleted: restore it, or add a new result file "
                 "beside it."
             )

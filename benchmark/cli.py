@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmark {run,validate,reproduce,changed,leaderboard,list,worlds,styles}``."""
+"""Command line: ``python -m benchmark {run,curve,validate,reproduce,changed,leaderboard,list,worlds,styles}``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ EPILOG = """examples:
   python -m benchmark run submissions/c3d-synthetic            # synthetic default, CPU; writes runs/c3d-synthetic/
   python -m benchmark run submissions/my-model --update-results   # ...into submissions/my-model/results/
   python -m benchmark run submissions/my-model --dataset diving48 --data-root /data/Diving48 --device cuda
+  python -m benchmark curve submissions/my-model --checkpoints runs/my-model/   # bias over training
   python -m benchmark validate submissions/my-model            # no submission code imported
   python -m benchmark validate submissions/my-model --base origin/main   # ...and no result removed
   python -m benchmark leaderboard                              # rewrite leaderboard.md
@@ -33,11 +34,12 @@ EPILOG = """examples:
 """
 
 
-def _run(args: argparse.Namespace) -> int:
-    from benchmark.runner import RunOptions, format_table, run
+def _run_options(args: argparse.Namespace):
+    """The :class:`~benchmark.runner.RunOptions` of the ``run`` flags (also ``curve``'s)."""
+    from benchmark.runner import RunOptions
 
     _set_threads(args.threads)
-    options = RunOptions(
+    return RunOptions(
         dataset=args.dataset,
         data_root=args.data_root,
         split=args.split,
@@ -60,12 +62,37 @@ def _run(args: argparse.Namespace) -> int:
         memory_limit_gib=args.memory_limit,
         progress=not args.no_progress,
     )
-    result, path = run(args.submission, options)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from benchmark.runner import format_table, run
+
+    result, path = run(args.submission, _run_options(args))
     if result is None:  # a non-zero rank under torchrun: rank 0 reports
         return 0
     print(f"\n{result.submission} on {result.dataset.name} ({result.pair_protocol} pairs, "
           f"{sum(v for k, v in result.pairs.items() if k in ('dynamic', 'static'))} pairs)")
     print(format_table(result))
+    print(f"\nwrote {path}")
+    return 0
+
+
+def _curve(args: argparse.Namespace) -> int:
+    from benchmark.curves import measure_curve
+
+    curve, path = measure_curve(args.submission, _run_options(args), args.checkpoints)
+    print(f"\n{curve.submission} on {curve.dataset.name} ({curve.pair_protocol} pairs): "
+          f"{len(curve.points)} checkpoints")
+    metric = curve.main_metric
+    for point in curve.points:
+        shares = "  ".join(f"{layer.name} {layer.dynamic_share.value:.3f}" for layer in point.layers
+                           if layer.dynamic_share is not None)
+        score = point.metrics.get(metric)
+        print(f"  step {point.step:>7}: dynamic share {shares}"
+              + (f"  {metric} {score:.3f}" if score is not None else ""))
+    settled = {name: curve.settling_fraction(name) for name in curve.layer_names()}
+    print("settled (fraction of training after which the share stays in the final interval): "
+          + "  ".join(f"{k} {v:.2f}" if v is not None else f"{k} -" for k, v in settled.items()))
     print(f"\nwrote {path}")
     return 0
 
@@ -187,19 +214,8 @@ def _styles(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmark",
-        description="Does your video model understand motion? Static vs dynamic information "
-        "per layer (Kowal et al., CVPR 2022 / TPAMI 2024) and accuracy on dynamically biased data.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    run = sub.add_parser("run", help="measure a submission (e.g. run submissions/c3d-synthetic)",
-                         epilog="example: python -m benchmark run submissions/c3d-synthetic --pairs 2000",
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+def _add_run_flags(run: argparse.ArgumentParser) -> None:
+    """The flags of ``run`` (shared by ``curve``)."""
     run.add_argument("submission", type=Path, help="submission folder (holds submission.yaml)")
     run.add_argument("--dataset", help="dataset name (default: the manifest's first dataset)")
     run.add_argument("--data-root", type=Path, help="root of a real dataset in its published layout")
@@ -233,7 +249,34 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--memory-limit", type=positive_float, default=DEFAULT_MEMORY_LIMIT_GIB, metavar="GIB",
                      help=f"refuse an estimator needing more memory (default {DEFAULT_MEMORY_LIMIT_GIB:g} GiB)")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmark",
+        description="Does your video model understand motion? Static vs dynamic information "
+        "per layer (Kowal et al., CVPR 2022 / TPAMI 2024) and accuracy on dynamically biased data.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="measure a submission (e.g. run submissions/c3d-synthetic)",
+                         epilog="example: python -m benchmark run submissions/c3d-synthetic --pairs 2000",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    _add_run_flags(run)
     run.set_defaults(func=_run)
+
+    curve = sub.add_parser(
+        "curve", help="measure a training run's checkpoints, one curve file (e.g. curve submissions/x "
+        "--checkpoints runs/x/checkpoints)",
+        epilog="example: python -m benchmark curve submissions/curve-c3d-motion --checkpoints "
+        "runs/curve-c3d-motion --pairs 500 --threads 1",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    curve.add_argument("--checkpoints", required=True, metavar="DIR|GLOB",
+                       help="a folder of checkpoints (*.safetensors, *.pt) or a glob, e.g. 'runs/x/step-*.safetensors'")
+    _add_run_flags(curve)
+    curve.set_defaults(func=_curve)
 
     validate = sub.add_parser("validate", help="check a manifest and its result files (e.g. validate submissions/c3d-synthetic)")
     validate.add_argument("submission", type=Path, nargs="+", help="submission folder(s)")

@@ -3,8 +3,9 @@
 Same result files, same bytes.  One section per task and dataset, the datasets
 their task declares dynamically biased first; in each, a table ranked by the task's main metric and one ranked by the
 dynamic share at the last probed layer (ranks: :mod:`benchmark.ranking`), and templates
-(random weights) listed apart, never ranked.  Plots (per result and a per-task summary)
-are written by :mod:`benchmark.plots`; ``--check`` compares only the markdown.
+(random weights) listed apart, never ranked.  Plots (per result, a per-task summary and each
+training curve, linked from its row) are written by :mod:`benchmark.plots`; ``--check``
+compares only the markdown.
 
 Result files are untrusted: every string shown is escaped for markdown and HTML and
 capped in length; symbolic links are never followed (a linked folder or result file is
@@ -34,7 +35,15 @@ from benchmark.manifest import MANIFEST_NAME, Submission, read_manifest
 from benchmark.metric import relative_drop
 from benchmark.ranking import dynamic_share, interval_ranks, metric_estimate
 from benchmark.result_checks import NAME, check_for_display
-from benchmark.results import PROVENANCE, Result, read_result, result_files
+from benchmark.results import (
+    PROVENANCE,
+    CurveResult,
+    Result,
+    curve_files,
+    read_curve,
+    read_result,
+    result_files,
+)
 from benchmark.tasks import find_dataset, get_spec
 
 MISSING = "—"
@@ -64,15 +73,18 @@ do not edit by hand. How to submit: [CONTRIBUTING.md](CONTRIBUTING.md).
   equal value. Rows missing the value are listed last without a rank.
 - **provenance**: who stands behind a row. A missing value is shown as {missing}, never as zero.
 {provenance}
+- **curve**: the bias over training (`python -m benchmark curve`): each layer's dynamic
+  share and the metric at every saved checkpoint of the submission's training.
 """
 
 
 @dataclass(frozen=True)
 class Row:
-    """One result file as the leaderboard sees it."""
+    """One result file as the leaderboard sees it (and the training curve it links)."""
 
     path: Path
     result: Result
+    curve: Path | None = None
 
     @property
     def sort_name(self) -> tuple[str, str]:
@@ -84,6 +96,7 @@ class Collected:
     """The result files that can be shown, and why the others are left out."""
 
     results: list[tuple[Path, Result]] = field(default_factory=list)
+    curves: list[tuple[Path, CurveResult]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -126,6 +139,20 @@ def collect_results(submissions: Path) -> Collected:
                 collected.problems += [f"{path}: field '{f}': {m}." for f, m in problems]
                 continue
             collected.results.append((path, result))
+        for path in curve_files(folder):
+            try:
+                if path.is_symlink() or (folder / "results" / "curves").is_symlink():
+                    raise BenchmarkError(f"{path}: a symbolic link; the leaderboard never follows links.")
+                curve = read_curve(path)
+            except BenchmarkError as error:
+                collected.problems.append(str(error))
+                continue
+            problems = sorted({p for point in curve.points
+                               for p in check_for_display(path, curve.point_result(point), submission)})
+            if problems:
+                collected.problems += [f"{path}: field '{f}': {m}." for f, m in problems]
+                continue
+            collected.curves.append((path, curve))
     return collected
 
 
@@ -223,6 +250,13 @@ def _leading_cells(rank, row: Row, root: Path) -> list:
     return [rank, _submission_cell(row, root), cell(row.result.provenance), cell(row.result.pair_protocol)]
 
 
+def _plot_cell(row: Row, root: Path) -> str:
+    text = f"[plot]({_link(result_plot_path(row.path), root)})"
+    if row.curve is not None:
+        text += f" · [curve]({_link(result_plot_path(row.curve), root)})"
+    return text
+
+
 def _metric_table(rows: list[Row], metric: str, root: Path, ranks: bool = True) -> str:
     table = []
     order = (ranked(rows, lambda r: metric_estimate(r.result, metric)) if ranks
@@ -240,7 +274,7 @@ def _metric_table(rows: list[Row], metric: str, root: Path, ranks: bool = True) 
             cell(last.name),
             _fmt_parameters(result.parameters),
             _fmt_input(result.input),
-            f"[plot]({_link(result_plot_path(row.path), root)})",
+            _plot_cell(row, root),
         ])
     headers = ["#", "submission", "provenance", "pairs", f"{metric} [95% CI]", "shuffled",
                "drop", "static %", "dynamic %", "dynamic share [95% CI]", "layer", "params",
@@ -281,11 +315,15 @@ def _main_metric(rows: list[Row]) -> str:
     return get_spec(rows[0].result.task).main_metric.name
 
 
-def group_rows(results: list[tuple[Path, Result]]) -> dict[tuple[str, str], list[Row]]:
-    """Rows by (task, dataset), in document order."""
+def group_rows(results: list[tuple[Path, Result]], curves: list[tuple[Path, CurveResult]] = ()
+               ) -> dict[tuple[str, str], list[Row]]:
+    """Rows by (task, dataset), in document order; a row links the curve of its submission,
+    dataset and pair protocol."""
+    curve_of = {(path.parent.parent.parent, c.dataset.name, c.pair_protocol): path for path, c in curves}
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for path, result in results:
-        groups[(result.task, result.dataset.name)].append(Row(path, result))
+        curve = curve_of.get((path.parent.parent, result.dataset.name, result.pair_protocol))
+        groups[(result.task, result.dataset.name)].append(Row(path, result, curve))
     return dict(sorted(groups.items(), key=lambda item: section_key(*item[0])))
 
 
@@ -307,7 +345,7 @@ def build(submissions: Path, root: Path | None = None) -> tuple[str, list[str]]:
     submissions = Path(submissions)
     root = Path(root) if root is not None else submissions.parent
     collected = collect_results(submissions)
-    groups = group_rows(collected.results)
+    groups = group_rows(collected.results, collected.curves)
     metrics = sorted({_main_metric(rows) for rows in groups.values()}) or ["main metric"]
     parts = [HEADER.format(metric="/".join(metrics), missing=MISSING, provenance=_provenance_legend())]
     tasks = sorted({task for task, _ in groups})
@@ -336,11 +374,14 @@ def build(submissions: Path, root: Path | None = None) -> tuple[str, list[str]]:
 
 
 def write_plots(submissions: Path, root: Path) -> list[Path]:
-    """Every result's plot (next to it) and each task's summary plot; returns the paths."""
-    from benchmark.plots import plot_result, plot_summary
+    """Every result's and curve's plot (next to it) and each task's summary plot; returns the paths."""
+    from benchmark.plots import plot_curve, plot_result, plot_summary
 
     written = []
-    groups = group_rows(collect_results(Path(submissions)).results)
+    collected = collect_results(Path(submissions))
+    for path, curve in collected.curves:
+        written.append(plot_curve(curve, result_plot_path(path), root=path.parent.parent.parent))
+    groups = group_rows(collected.results, collected.curves)
     by_task: dict[str, list[tuple[Result, str]]] = defaultdict(list)
     for (task, _), rows in groups.items():
         metric = _main_metric(rows)

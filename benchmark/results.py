@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from benchmark import PROTOCOL_VERSION, SUITE_VERSION
 from benchmark.errors import ResultError
@@ -166,9 +166,9 @@ def non_finite(value, prefix: str = "") -> Iterator[str]:
             yield from non_finite(item, f"{prefix}.{index}")
 
 
-def write_result(result: Result, folder: str | Path) -> Path:
-    """Write ``result`` under ``folder`` atomically, never through a link, and never with a
-    NaN or infinity (JSON has none); returns the path."""
+def write_result(result: Result | CurveResult, folder: str | Path) -> Path:
+    """Write ``result`` (or a curve) under ``folder`` atomically, never through a link, and
+    never with a NaN or infinity (JSON has none); returns the path."""
     from benchmark.files import write_text_atomic
 
     path = Path(folder) / result.file_name()
@@ -180,24 +180,141 @@ def write_result(result: Result, folder: str | Path) -> Path:
     return write_text_atomic(path, text)
 
 
-def read_result(path: str | Path) -> Result:
-    """Load and validate a result file; errors name the file and the field."""
+def _read_validated(path: str | Path, model: type[_Schema], what: str):
     path = Path(path)
     try:
         raw = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
-        raise ResultError(f"{path}: not a readable JSON result file: {error}.") from None
+        raise ResultError(f"{path}: not a readable JSON {what}: {error}.") from None
     try:
-        return Result.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as error:
         fields = "; ".join(
             f"field '{'.'.join(str(p) for p in item['loc'])}': {item['msg']}"
             for item in error.errors()
         )
-        raise ResultError(f"{path}: invalid result file. {fields}.") from None
+        raise ResultError(f"{path}: invalid {what}. {fields}.") from None
+
+
+def read_result(path: str | Path) -> Result:
+    """Load and validate a result file; errors name the file and the field."""
+    return _read_validated(path, Result, "result file")
 
 
 def result_files(submission_folder: str | Path) -> list[Path]:
     """The result files of a submission, sorted."""
     folder = Path(submission_folder) / "results"
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+# --------------------------------------------------------------------------- training curves
+
+#: Version of the curve-file layout (``results/curves/*.json``).
+CURVE_SCHEMA = 1
+CURVES_DIR = "curves"
+
+
+class CurvePoint(_Schema):
+    """The measure and the task metric of one training checkpoint (docs/METHOD.md §5)."""
+
+    step: int = Field(ge=0)
+    epoch: float | None = None
+    fraction: float | None = Field(default=None, ge=0)  # step / total_steps
+    checkpoint: str
+    weights_sha256: str
+    pairs: dict[str, int] = Field(default_factory=dict)
+    layers: list[LayerResult] = Field(min_length=1)
+    metrics: dict[str, float] = Field(default_factory=dict)
+    metric_intervals: dict[str, IntervalModel] = Field(default_factory=dict)
+    eval_count: int | None = Field(default=None, ge=0)
+    skipped_clips: list[str] = Field(default_factory=list)
+    wall_time_s: float | None = None
+
+
+class CurveResult(_Schema):
+    """One submission's checkpoints measured on one dataset with one pair protocol, the
+    same pair plan and seed for every checkpoint: the bias over training."""
+
+    schema_version: int
+    kind: Literal["curve"] = "curve"
+    suite_version: str = SUITE_VERSION
+    protocol_version: str = PROTOCOL_VERSION
+    submission: str
+    task: str
+    provenance: Provenance
+    dataset: DatasetInfo
+    pair_protocol: str
+    task_options: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    seeds: dict[str, int] = Field(default_factory=dict)
+    run_options: RunRecord | None = None
+    main_metric: str | None = None
+    eval_unit: str | None = None
+    parameters: int | None = None
+    input: dict | None = None
+    # The training configuration the checkpoints record (their ``training`` metadata).
+    training: dict | None = None
+    total_steps: int | None = Field(default=None, ge=1)
+    points: list[CurvePoint] = Field(min_length=1)
+    environment: Environment | None = None
+    wall_time_s: float | None = None
+
+    @model_validator(mode="after")
+    def _steps_increase(self) -> CurveResult:
+        steps = [point.step for point in self.points]
+        if any(b <= a for a, b in zip(steps, steps[1:], strict=False)):
+            raise ValueError(f"points must be ordered by strictly increasing step, got {steps}")
+        return self
+
+    def file_name(self) -> str:
+        return result_file_name(self.dataset.name, self.pair_protocol)
+
+    def layer_names(self) -> list[str]:
+        return [layer.name for layer in self.points[-1].layers]
+
+    def point_result(self, point: CurvePoint) -> Result:
+        """The result ``benchmark run`` writes for a submission holding ``point``'s
+        checkpoint with the curve's options (what validation and reproduction compare)."""
+        shared = self.model_dump(include=_RUN_FIELDS, exclude_none=True)
+        measured = point.model_dump(include=_POINT_FIELDS, exclude_none=True)
+        return Result.model_validate({"schema_version": RESULT_SCHEMA, **shared, **measured})
+
+    def settling_fraction(self, layer: str) -> float | None:
+        """The fraction of training (step / total steps) after which the layer's dynamic
+        share enters the final checkpoint's 95 % interval and stays inside it; None when
+        the final point has no interval or the steps have no total."""
+        final = _layer(self.points[-1], layer)
+        share = final.dynamic_share if final else None
+        if share is None or share.low is None or share.high is None or not self.total_steps:
+            return None
+        settled = self.points[-1]
+        for point in reversed(self.points):
+            mine = _layer(point, layer)
+            value = mine.dynamic_share.value if mine and mine.dynamic_share else None
+            if value is None or not share.low <= value <= share.high:
+                break
+            settled = point
+        return settled.step / self.total_steps
+
+
+#: What a curve records once for all its points, and what each point records, of a Result.
+_RUN_FIELDS = {"suite_version", "protocol_version", "submission", "task", "provenance", "dataset", "pair_protocol",
+               "task_options", "seeds", "run_options", "main_metric", "eval_unit", "parameters", "input",
+               "environment"}
+_POINT_FIELDS = {"pairs", "layers", "metrics", "metric_intervals", "eval_count", "weights_sha256", "skipped_clips",
+                 "wall_time_s"}
+
+
+def _layer(point: CurvePoint, name: str) -> LayerResult | None:
+    return next((layer for layer in point.layers if layer.name == name), None)
+
+
+def read_curve(path: str | Path) -> CurveResult:
+    """Load and validate a curve file; errors name the file and the field."""
+    return _read_validated(path, CurveResult, "curve file")
+
+
+def curve_files(submission_folder: str | Path) -> list[Path]:
+    """The curve files of a submission (``results/curves/*.json``), sorted."""
+    folder = Path(submission_folder) / "results" / CURVES_DIR
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+

@@ -202,6 +202,25 @@ def _key_differences(saved: dict, wanted: dict) -> str:
 def prepare(folder: str | Path, options: RunOptions) -> RunContext:
     """Stage 1: check every option, build the model and probe, open the source, plan the
     pairs; resume from the checkpoint with ``--resume``."""
+    ctx = open_run(folder, options)
+    ctx.lock = CheckpointLock(ctx.checkpoint).acquire()
+    try:
+        resume_checkpoint(ctx)
+    except BaseException:
+        ctx.lock.release()
+        raise
+    return ctx
+
+
+def new_estimator(options: RunOptions) -> StaticDynamicEstimator:
+    """An empty estimator with the run's bootstrap, seed and memory limit."""
+    limit = None if options.memory_limit_gib is None else options.memory_limit_gib * 2**30
+    return StaticDynamicEstimator(bootstrap=options.bootstrap, seed=options.seed, memory_limit=limit)
+
+
+def open_run(folder: str | Path, options: RunOptions, subfolder: str = "") -> RunContext:
+    """Stage 1 without the checkpoint lock and resume: the context of a run whose result goes
+    to ``<output>/<subfolder>/`` (``benchmark curve`` writes to ``curves/``)."""
     submission = load_submission(folder)
     submission.require_runnable()  # reported figures have no model to run
     manifest = submission.manifest
@@ -211,8 +230,8 @@ def prepare(folder: str | Path, options: RunOptions) -> RunContext:
     task_options = task.resolve_options(task.spec.options.parse(list(options.task_options), task.spec.name), dataset)
     protocol = parse_protocol(options.pair_protocol or dataset.default_protocol, task, manifest.input)
     out_dir = output_folder(options.output, options.update_results, submission.results_dir, submission.name)
-    check_output(out_dir, result_file_name(dataset.name, protocol.text), submission.results_dir,
-                 options.update_results, options.pairs, options.force)
+    check_output(out_dir / subfolder, result_file_name(dataset.name, protocol.text),
+                 submission.results_dir / subfolder, options.update_results, options.pairs, options.force)
     device = options.device
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise BenchmarkError("--device cuda was requested but no CUDA device is available.")
@@ -244,14 +263,7 @@ def prepare(folder: str | Path, options: RunOptions) -> RunContext:
     shard = f".rank{rank}of{world_size}" if world_size > 1 else ""
     ctx.checkpoint = out_dir / ".partial" / (result_file_name(dataset.name, protocol.text) + f"{shard}.ckpt.pt")
     ctx.key = checkpoint_key(ctx)
-    limit = None if options.memory_limit_gib is None else options.memory_limit_gib * 2**30
-    ctx.estimator = StaticDynamicEstimator(bootstrap=options.bootstrap, seed=options.seed, memory_limit=limit)
-    ctx.lock = CheckpointLock(ctx.checkpoint).acquire()
-    try:
-        resume_checkpoint(ctx)
-    except BaseException:
-        ctx.lock.release()
-        raise
+    ctx.estimator = new_estimator(options)
     return ctx
 
 
@@ -307,6 +319,19 @@ def _pair_id(source: Source, spec: PairSpec) -> str:
     return source.clip_id(spec.item)
 
 
+def forward_pairs(model: torch.nn.Module, probe: LayerProbe, task: Task, spec, device: str, items: list
+                  ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], list[int], list[int]]:
+    """One batch of loaded pairs (``Loaded`` items keyed by :class:`PairSpec`, valued by
+    :class:`~benchmark.pairs.PairClips`) through the model: the arguments of
+    :meth:`StaticDynamicEstimator.update` (features of the first and second clips,
+    factors, pair ids)."""
+    n = len(items)
+    model(pair_input(task, [i.value for i in items], spec, device))
+    features = probe.pop(batch_size=2 * n)
+    return ({k: v[:n] for k, v in features.items()}, {k: v[n:] for k, v in features.items()},
+            [i.key.factor for i in items], [i.key.pair_id for i in items])
+
+
 def measure_pairs(ctx: RunContext) -> None:
     """Stage 2: the planned pairs through the model; every probed layer's statistics."""
     options, task = ctx.options, ctx.task
@@ -318,17 +343,10 @@ def measure_pairs(ctx: RunContext) -> None:
         batches = iterate_loaded(pairs, options.batch_size, options.workers, options.on_bad_video, ctx.skipped)
         for batch_index, (items, covered) in enumerate(batches):
             if items:
-                n = len(items)
-                model(pair_input(task, [i.value for i in items], ctx.spec, ctx.device))
-                features = ctx.probe.pop(batch_size=2 * n)
+                batch = forward_pairs(model, ctx.probe, task, ctx.spec, ctx.device, items)
             with uninterrupted():  # the batch and its count enter the state together
                 if items:
-                    ctx.estimator.update(
-                        {k: v[:n] for k, v in features.items()},
-                        {k: v[n:] for k, v in features.items()},
-                        [i.key.factor for i in items],
-                        [i.key.pair_id for i in items],
-                    )
+                    ctx.estimator.update(*batch)
                 ctx.done += covered
             bar.update(covered)
             if (batch_index + 1) % options.checkpoint_every == 0:
@@ -393,18 +411,14 @@ def _pair_counts(ctx: RunContext) -> dict[str, int]:
     return {"planned": ctx.planned, **counts, "skipped": ctx.planned - sum(counts.values())}
 
 
-def assemble_result(ctx: RunContext) -> Result:
-    """Stage 4: the validated result (scores with intervals, metrics, provenance)."""
+def run_fields(ctx: RunContext) -> dict:
+    """What a result records about the run itself: submission, provenance, dataset,
+    options, model (shared by results and curves)."""
     manifest = ctx.submission.manifest
-    pairs = _pair_counts(ctx)
-    scores = ctx.estimator.all_layer_scores()
-    evaluation = ctx.evaluation or {"metrics": {}, "intervals": {}, "count": 0}
-    provenance = "template" if manifest.template else ("verified" if ctx.dataset.synthetic else "submitted")
-    return Result(
-        schema_version=RESULT_SCHEMA,
+    return dict(
         submission=ctx.submission.name,
         task=manifest.task,
-        provenance=provenance,
+        provenance="template" if manifest.template else ("verified" if ctx.dataset.synthetic else "submitted"),
         dataset=DatasetInfo(name=ctx.dataset.name, split=ctx.source.split,
                             fingerprint=ctx.source.fingerprint(), num_items=len(ctx.source)),
         pair_protocol=ctx.protocol.text,
@@ -413,18 +427,29 @@ def assemble_result(ctx: RunContext) -> Result:
         run_options={"pairs": ctx.options.pairs, "seed": ctx.options.seed, "bootstrap": ctx.options.bootstrap,
                      "batch_size": ctx.options.batch_size, "eval_clips": ctx.options.eval_clips,
                      "precision": ctx.options.precision},
+        eval_unit=ctx.dataset.unit,
+        main_metric=ctx.task.spec.main_metric.name,
+        parameters=sum(p.numel() for p in ctx.model.parameters()),
+        input=ctx.spec.model_dump(),
+        environment=environment(ctx.device),
+    )
+
+
+def assemble_result(ctx: RunContext) -> Result:
+    """Stage 4: the validated result (scores with intervals, metrics, provenance)."""
+    pairs = _pair_counts(ctx)
+    scores = ctx.estimator.all_layer_scores()
+    evaluation = ctx.evaluation or {"metrics": {}, "intervals": {}, "count": 0}
+    return Result(
+        schema_version=RESULT_SCHEMA,
+        **run_fields(ctx),
         pairs=pairs,
         layers=[LayerResult(name=name, module=ctx.layers[name].module, **scores[name].to_dict())
                 for name in ctx.layers],
         metrics=evaluation["metrics"],
         metric_intervals=evaluation["intervals"],
         eval_count=evaluation["count"],
-        eval_unit=ctx.dataset.unit,
-        main_metric=ctx.task.spec.main_metric.name,
-        parameters=sum(p.numel() for p in ctx.model.parameters()),
-        input=ctx.spec.model_dump(),
         weights_sha256=ctx.weights_sha256,
-        environment=environment(ctx.device),
         wall_time_s=round(time.perf_counter() - ctx.started, 1),
         skipped_clips=sorted(set(ctx.skipped)),
     )
@@ -459,13 +484,18 @@ def _save_after_failure(ctx: RunContext, error: BaseException) -> None:
               "Fix the problem below and rerun with --resume to continue (or --restart to start over).")
 
 
-def _measure_and_write(ctx: RunContext) -> tuple[Result | None, Path | None]:
+def measure_and_evaluate(ctx: RunContext) -> None:
+    """Stages 2 and 3; on a failure what was computed is kept for ``--resume``."""
     try:
         measure_pairs(ctx)
         evaluate(ctx)
     except BaseException as error:
         _save_after_failure(ctx, error)
         raise
+
+
+def _measure_and_write(ctx: RunContext) -> tuple[Result | None, Path | None]:
+    measure_and_evaluate(ctx)
     ctx.snapshot.check(ctx.submission.name, "during the run")  # its code has run for the last time
     if ctx.world_size > 1:
         ctx.estimator.all_reduce()

@@ -50,13 +50,16 @@ def output_folder(output: Path | None, update_results: bool, results_dir: Path, 
 
 
 def _measured_pairs(path: Path) -> int | None:
-    from benchmark.results import read_result
+    from benchmark.results import CURVES_DIR, read_curve, read_result
 
     try:
-        result = read_result(path)
+        if path.parent.name == CURVES_DIR:  # a training curve: every point has the same pairs
+            pairs = read_curve(path).points[-1].pairs
+        else:
+            pairs = read_result(path).pairs
     except BenchmarkError:
         return None
-    return result.pairs.get("dynamic", 0) + result.pairs.get("static", 0)
+    return pairs.get("dynamic", 0) + pairs.get("static", 0)
 
 
 def check_output(folder: Path, file_name: str, results_dir: Path, update_results: bool, pairs: int,

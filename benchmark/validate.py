@@ -16,6 +16,9 @@ Checks, each problem naming the file and the field:
   same split (a fingerprint nobody else measured cannot be checked: such results are
   ``submitted``, never ``verified``);
 - no two results for the same dataset and pair protocol;
+- curve files (``results/curves/*.json``, docs/METHOD.md §5): every point checked as the
+  result a run of its checkpoint would write (the pinned weights aside), and a verified
+  curve includes the checkpoint the submission holds (one point's ``weights_sha256``);
 - with ``base``: no result file that exists at that git ref was removed.
 """
 
@@ -29,9 +32,19 @@ from benchmark import PROTOCOL_VERSION, SUITE_VERSION
 from benchmark.errors import BenchmarkError
 from benchmark.hashing import sha256_file
 from benchmark.manifest import MANIFEST_NAME, InputSpec, Manifest, Submission, load_submission
-from benchmark.result_checks import NAME, check_against_manifest, check_identity
+from benchmark.result_checks import NAME, check_against_manifest, check_identity, printable
 from benchmark.result_checks import check_result as check_numbers
-from benchmark.results import RESULT_SCHEMA, Result, read_result, result_file_name, result_files
+from benchmark.results import (
+    CURVE_SCHEMA,
+    RESULT_SCHEMA,
+    CurveResult,
+    Result,
+    curve_files,
+    read_curve,
+    read_result,
+    result_file_name,
+    result_files,
+)
 from benchmark.tasks import find_dataset, get_task
 
 KNOWN_SUITE_VERSIONS = tuple(sorted({"0.1.0", "0.2.0", SUITE_VERSION}))
@@ -107,12 +120,7 @@ def check_result(path: Path, result: Result, submission: Submission) -> list[str
     if result.schema_version != RESULT_SCHEMA:
         problem("schema_version", f"{result.schema_version} is not the current result layout "
                 f"({RESULT_SCHEMA}); rerun the benchmark to write the result again")
-    if result.suite_version not in KNOWN_SUITE_VERSIONS:
-        problem("suite_version", f"{result.suite_version[:32]!r} is not a known suite version "
-                f"({', '.join(KNOWN_SUITE_VERSIONS)})")
-    if result.protocol_version not in KNOWN_PROTOCOL_VERSIONS:
-        problem("protocol_version", f"{result.protocol_version[:32]!r} is not a known protocol "
-                f"version ({', '.join(KNOWN_PROTOCOL_VERSIONS)})")
+    problems += _check_versions(path, result)
     for field, message in (check_numbers(result) + check_identity(path, result, submission)
                            + check_against_manifest(result, submission)):
         problem(field, message)
@@ -121,6 +129,57 @@ def check_result(path: Path, result: Result, submission: Submission) -> list[str
         problem("pair_protocol", f"{result.pair_protocol[:80]!r}: {why}")
     if result.provenance != "reported" and not any("'dataset." in p for p in problems):
         problems += _check_fingerprint(path, result)
+    return problems
+
+
+def _check_versions(path: Path, result: Result | CurveResult) -> list[str]:
+    problems = []
+
+    def problem(field: str, message: str) -> None:
+        problems.append(f"{path}: field '{field}': {message}.")
+
+    if result.suite_version not in KNOWN_SUITE_VERSIONS:
+        problem("suite_version", f"{result.suite_version[:32]!r} is not a known suite version "
+                f"({', '.join(KNOWN_SUITE_VERSIONS)})")
+    if result.protocol_version not in KNOWN_PROTOCOL_VERSIONS:
+        problem("protocol_version", f"{result.protocol_version[:32]!r} is not a known protocol "
+                f"version ({', '.join(KNOWN_PROTOCOL_VERSIONS)})")
+    return problems
+
+
+def check_curve(path: Path, curve: CurveResult, submission: Submission) -> list[str]:
+    """Problems of one (schema-valid) curve file: each point is checked as the result a run
+    of its checkpoint would write (its weights are the checkpoint's, not the pin), and the
+    submission's own weights must be among the points."""
+    from benchmark.pairs import check_protocol
+
+    problems: list[str] = []
+    if curve.schema_version != CURVE_SCHEMA:
+        problems.append(f"{path}: field 'schema_version': {curve.schema_version} is not the current curve "
+                        f"layout ({CURVE_SCHEMA}); rerun `benchmark curve` to write it again.")
+    problems += _check_versions(path, curve)
+    seen: set[tuple[str, str]] = set()
+    for index, point in enumerate(curve.points):
+        result = curve.point_result(point)
+        found = check_numbers(result) + check_identity(path, result, submission)
+        found += [(f, m) for f, m in check_against_manifest(result, submission) if f != "weights_sha256"]
+        why = printable(point.checkpoint, 256)
+        found += [("checkpoint", f"{point.checkpoint[:80]!r}: {why}")] if why else []
+        for field, message in found:
+            if (field, message) not in seen:  # a problem of the shared fields is named once
+                seen.add((field, message))
+                problems.append(f"{path}: field 'points.{index}.{field}': {message}.")
+    why = check_protocol(curve.pair_protocol, bare=False)
+    if why:
+        problems.append(f"{path}: field 'pair_protocol': {curve.pair_protocol[:80]!r}: {why}.")
+    manifest = submission.manifest
+    pinned = manifest.weights.sha256 if isinstance(manifest, Manifest) and manifest.weights else None
+    if curve.provenance != "template" and pinned not in {point.weights_sha256 for point in curve.points}:
+        problems.append(f"{path}: field 'points.weights_sha256': none of the measured checkpoints is the "
+                        f"submission's weights (weights.sha256 {pinned}); a curve includes the checkpoint the "
+                        "submission holds.")
+    if not any("'dataset." in p or ".dataset." in p for p in problems):
+        problems += _check_fingerprint(path, curve.point_result(curve.points[-1]))
     return problems
 
 
@@ -244,4 +303,11 @@ def validate_submission(folder: str | Path, base: str | None = None) -> list[str
         problems += check_result(path, result, submission)
     problems += duplicate_results(results)
     problems += check_real_fingerprints(results, submission.folder)
+    for path in curve_files(submission.folder):
+        try:
+            curve = read_curve(path)
+        except BenchmarkError as error:
+            problems.append(str(error))
+            continue
+        problems += check_curve(path, curve, submission)
     return problems
