@@ -40,6 +40,7 @@ from benchmark.clips import LoadedItems, iterate_loaded
 from benchmark.distributed import close_distributed, gather_lists, init_distributed
 from benchmark.errors import BenchmarkError, DataError
 from benchmark.estimator import StaticDynamicEstimator, save_atomic
+from benchmark.flops import count_flops, first_loadable
 from benchmark.hashing import sha256_file
 from benchmark.intervals import MIN_PAIRS_FOR_INTERVAL
 from benchmark.manifest import LayerSpec, Submission, load_submission
@@ -129,6 +130,7 @@ class RunContext:
     done: int = 0  # pairs of this rank's plan already measured
     skipped: list[str] = field(default_factory=list)
     evaluation: dict | None = None  # {"metrics", "intervals", "count"} once evaluated
+    flops: int | None = None  # of one forward pass on one clip (benchmark.flops)
 
     @property
     def spec(self):
@@ -303,6 +305,16 @@ def _pair_id(source: Source, spec: PairSpec) -> str:
     return source.clip_id(spec.item)
 
 
+def clip_flops(ctx: RunContext) -> int | None:
+    """FLOPs of one forward pass on one clip: the first item of the first planned pair
+    that loads (None when none of the first few does)."""
+    item = first_loadable(ctx.plan, lambda spec: ctx.protocol(ctx.source, spec).a)
+    if item is None:
+        return None
+    inputs = to_device(ctx.task.model_input([item], ctx.spec, [None]), ctx.device)
+    return count_flops(ctx.model.eval(), inputs)
+
+
 def measure_pairs(ctx: RunContext) -> None:
     """Stage 2: the planned pairs through the model; every probed layer's statistics."""
     options, task = ctx.options, ctx.task
@@ -418,6 +430,7 @@ def assemble_result(ctx: RunContext) -> Result:
         eval_unit=ctx.dataset.unit,
         main_metric=ctx.task.spec.main_metric.name,
         parameters=sum(p.numel() for p in ctx.model.parameters()),
+        flops=ctx.flops,
         input=ctx.spec.model_dump(),
         weights_sha256=ctx.weights_sha256,
         environment=environment(ctx.device),
@@ -457,6 +470,7 @@ def _save_after_failure(ctx: RunContext, error: BaseException) -> None:
 
 def _measure_and_write(ctx: RunContext) -> tuple[Result | None, Path | None]:
     try:
+        ctx.flops = clip_flops(ctx)
         measure_pairs(ctx)
         evaluate(ctx)
     except BaseException as error:
