@@ -11,7 +11,7 @@ result files give the same bytes.  CSS and JavaScript are inline.
 Everything shown comes from untrusted files, so every text is HTML-escaped (attributes
 too), links are relative paths built here or ``https://`` URLs, file names in the site
 are slugs, and the only data the script reads is JSON in a
-``<script type="application/json">`` block with ``</`` escaped - no string from a result
+``<script type="application/json">`` block with ``<`` escaped - no string from a result
 ever becomes JavaScript.  Only plots this command just drew are copied (never a file a
 submission ships), and nothing is written through a symbolic link.  A folder that is not
 empty must hold this module's marker file (``.leaderboard-site``, the list of files of the
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import json
+import posixpath
 import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterable
@@ -90,9 +91,11 @@ def external_link(url: str | None, limit: int = TEXT_CHARS) -> str:
 
 
 def json_block(element_id: str, data: object) -> str:
-    """``data`` as JSON inside ``<script type="application/json">``: ``</`` (and ``<!--``)
-    cannot close the block, whatever the strings hold."""
-    text = json.dumps(data, sort_keys=True, ensure_ascii=True).replace("</", "<\\/").replace("<!--", "<\\!--")
+    """``data`` as JSON inside ``<script type="application/json">``: ``<``, ``>`` and ``&``
+    are ``\\u`` escapes (valid JSON, the same strings), so neither ``</script>`` nor
+    ``<!--`` can occur in the block, whatever the strings hold."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f'<script type="application/json" id="{element_id}">{text}</script>'
 
 
@@ -142,7 +145,8 @@ def _remove_stale(root: Path, previous: Iterable[str], current: set[str]) -> Non
         path = root / relative
         if relative in current or ".." in Path(relative).parts or Path(relative).is_absolute():
             continue
-        if (path.is_file() or path.is_symlink()) and base in path.parent.resolve().parents | {base}:
+        folder = path.parent.resolve()
+        if (path.is_file() or path.is_symlink()) and (folder == base or base in folder.parents):
             path.unlink()
 
 
@@ -182,8 +186,7 @@ class Site:
 
 def _from(page: str, target: str) -> str:
     """``target`` (a site path) as a link from ``page`` (a site path)."""
-    depth = page.count("/")
-    return href("../" * depth + target)
+    return href(posixpath.relpath(target, posixpath.dirname(page) or "."))
 
 
 CSS = """
