@@ -298,20 +298,24 @@ SCRIPT = """
     var hash = params.toString();
     if (history.replaceState) { history.replaceState(null, "", hash ? "#" + hash : location.pathname + location.search); }
   }
-  var initial = new URLSearchParams(location.hash.replace(/^#/, ""));
-  FIELDS.forEach(function (field) {
-    var value = initial.get(field);
-    if (value !== null && facets[field].indexOf(value) !== -1) { controls[field].value = value; }
-    controls[field].addEventListener("change", applyFilters);
-  });
-  if (initial.get("q")) { text.value = initial.get("q"); }
+  function readHash() {  // the filters a link carries, e.g. #provenance=verified&dataset=diving48
+    var given = new URLSearchParams(location.hash.replace(/^#/, ""));
+    FIELDS.forEach(function (field) {
+      var value = given.get(field);
+      controls[field].value = value !== null && facets[field].indexOf(value) !== -1 ? value : "";
+    });
+    text.value = given.get("q") || "";
+    applyFilters();
+  }
+  FIELDS.forEach(function (field) { controls[field].addEventListener("change", applyFilters); });
+  window.addEventListener("hashchange", readHash);
   text.addEventListener("input", applyFilters);
   document.getElementById("filter-reset").addEventListener("click", function () {
     FIELDS.forEach(function (field) { controls[field].value = ""; });
     text.value = "";
     applyFilters();
   });
-  applyFilters();
+  readHash();
 })();
 """
 
