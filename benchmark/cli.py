@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmark {run,validate,reproduce,changed,leaderboard,list,worlds,styles}``."""
+"""Command line: ``python -m benchmark {run,validate,reproduce,changed,leaderboard,import-weights,list,worlds,styles}``."""
 
 from __future__ import annotations
 
@@ -146,6 +146,15 @@ def _leaderboard(args: argparse.Namespace) -> int:
     return 1 if skipped else 0
 
 
+def _import_weights(args: argparse.Namespace) -> int:
+    from benchmark.import_weights import import_weights, report
+
+    imported = import_weights(args.checkpoint, args.submission, key=args.key, output=args.output,
+                              drop_unexpected=args.drop_unexpected, training_data=args.training_data)
+    print(report(imported, args.checkpoint, args.submission))
+    return 0
+
+
 def _list(args: argparse.Namespace) -> int:
     from benchmark.manifest import discover_submissions
     from benchmark.tasks import get_spec, task_names
@@ -276,6 +285,25 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--export", type=export_file, action="append", metavar="FILE",
                        help="also write every result, one row per layer, as FILE.csv or FILE.json (repeatable)")
     board.set_defaults(func=_leaderboard)
+
+    weights = sub.add_parser(
+        "import-weights", help="a published checkpoint (.pyth, .pth, .pt, .safetensors) into a submission's pinned "
+        "weights (e.g. import-weights SLOW_8x8_R50.pyth --submission submissions/my-slow-r50)",
+        epilog="Loads with torch.load(weights_only=True) (a pickle that needs code is refused), maps the keys onto "
+        "the model that submission.yaml builds (wrapper prefixes such as 'module.' handled; missing, unexpected and "
+        "mis-shaped keys reported), writes weights.safetensors, pins its sha256 in submission.yaml and clears "
+        "'template'. Imports the submission's model.py.")
+    weights.add_argument("checkpoint", type=Path, help="the checkpoint file")
+    weights.add_argument("--submission", type=Path, required=True, help="submission folder (holds submission.yaml)")
+    weights.add_argument("--key", help="the checkpoint entry holding the state dict (default: the file itself, else "
+                         "the first of model_state, state_dict, model, ...)")
+    weights.add_argument("--output", default="weights.safetensors",
+                         help="weights file name in the submission folder (default weights.safetensors)")
+    weights.add_argument("--drop-unexpected", action="store_true",
+                         help="leave out checkpoint tensors the model does not have (listed) instead of refusing")
+    weights.add_argument("--training-data", action="append", metavar="TEXT",
+                         help="also set the manifest's training_data (repeatable), e.g. 'Kinetics-400 train'")
+    weights.set_defaults(func=_import_weights)
 
     listing = sub.add_parser("list", help="tasks, datasets and submissions (e.g. list)")
     listing.add_argument("--submissions", type=Path, default=Path("submissions"))

@@ -250,8 +250,13 @@ def read_manifest(file: str | Path) -> Manifest | ReportedManifest:
             f"{file}: missing. A submission folder needs a {MANIFEST_NAME} manifest "
             "(see README 'Adding a submission')."
         )
+    return parse_manifest(file.read_text(), file)
+
+
+def parse_manifest(text: str, file: Path) -> Manifest | ReportedManifest:
+    """Parse and schema-validate manifest ``text`` (errors name ``file``)."""
     try:
-        raw = yaml.safe_load(file.read_text())
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
