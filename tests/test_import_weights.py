@@ -79,7 +79,7 @@ def test_a_pytorchvideo_model_zoo_checkpoint(tmp_path, capsys):
     assert f"{len(state)} tensors" in out and "pinned" in out
     assert_imported(folder, state)
     text = (folder / "submission.yaml").read_text()
-    assert "# Real weights: take the \"model_state\" entry" in text  # comments are kept
+    assert "# Real weights: copy this folder" in text  # comments are kept
     assert "model_args: {num_classes: 5, stem_dim_out: 8}\n" in text and "\ntemplate:" not in text
     assert yaml.safe_load(text)["training_data"] == ["Kinetics-400 train (pytorchvideo model zoo)"]
 
