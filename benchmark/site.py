@@ -202,9 +202,9 @@ nav.filters { position: sticky; top: 0; z-index: 2; background: #fff; border-bot
 nav.filters label { display: flex; gap: .4rem; align-items: center; font-weight: 600; }
 nav.filters select, nav.filters input { font: inherit; padding: .15rem .3rem; }
 #shown { color: var(--muted); margin-left: auto; }
-table { border-collapse: collapse; margin: .3rem 0 1rem; font-variant-numeric: tabular-nums; }
+table { border-collapse: collapse; margin: .3rem 0 1rem; font-size: 13px; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
-th, td { border-bottom: 1px solid var(--line); padding: .25rem .55rem; text-align: left; white-space: nowrap; }
+th, td { border-bottom: 1px solid var(--line); padding: .25rem .45rem; text-align: left; white-space: nowrap; }
 th { background: var(--head); white-space: normal; vertical-align: bottom; max-width: 9rem; }
 .scroll { overflow-x: auto; }
 th button { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; cursor: pointer; color: inherit; }
