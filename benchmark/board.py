@@ -98,10 +98,6 @@ class Collected:
     rows: list[Row] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
-    @property
-    def results(self) -> list[tuple[Path, Result]]:
-        return [(row.path, row.result) for row in self.rows]
-
 
 def _submission(folder: Path) -> Submission:
     """The folder's manifest (schema only: the board reads no other file of it)."""
@@ -364,7 +360,8 @@ def fmt_training_data(row: Row) -> str:
 @dataclass(frozen=True)
 class Cell:
     """One table cell: plain text (the renderer escapes it), a sort key (None: missing,
-    sorted last) and what it is (``text``, or a link to the ``submission`` or ``plot``)."""
+    sorted last) and what it is (``text``, ``provenance``, or a link to the ``submission``
+    or ``plot``)."""
 
     text: str
     sort: float | str | None = None
@@ -408,7 +405,7 @@ def _drop(row: Row, metric: str) -> Cell:
 
 RANK = Column("#", lambda p, m: Cell(p.rank_text, None if p.rank is None else p.position), numeric=True)
 SUBMISSION = Column("submission", lambda p, m: Cell(p.row.result.submission, p.row.result.submission, "submission"))
-PROVENANCE = Column("provenance", lambda p, m: Cell(p.row.result.provenance, p.row.result.provenance))
+PROVENANCE = Column("provenance", lambda p, m: Cell(p.row.result.provenance, p.row.result.provenance, "provenance"))
 PAIRS = Column("pairs", lambda p, m: Cell(p.row.result.pair_protocol, p.row.result.pair_protocol))
 LAYER = Column("layer", lambda p, m: Cell(p.row.result.last_layer.name, p.row.result.last_layer.name))
 STATIC = Column("static %", lambda p, m: _percent(p.row, "static"), numeric=True)
@@ -451,13 +448,14 @@ def share_columns(metric: str) -> tuple[Column, ...]:
 
 @dataclass(frozen=True)
 class Table:
-    """A titled table of a section: its columns and placed rows."""
+    """A titled table of a section: its columns and placed rows; ``kind`` is ``metric``
+    (ranked by the main metric), ``share`` (ranked by dynamic share) or ``template``."""
 
     caption: str
     columns: tuple[Column, ...]
     placed: list[Placed]
     metric: str
-    ranked: bool = True
+    kind: str
 
     @property
     def headers(self) -> list[str]:
@@ -473,12 +471,12 @@ def tables(section: Section) -> list[Table]:
     metric = section.metric.name
     found = []
     if section.rows:
-        found.append(Table(f"Ranked by {metric}", metric_columns(metric), section.by_metric(), metric))
+        found.append(Table(f"Ranked by {metric}", metric_columns(metric), section.by_metric(), metric, "metric"))
         found.append(Table("Ranked by dynamic share (last probed layer)", share_columns(metric),
-                           section.by_share(), metric))
+                           section.by_share(), metric, "share"))
     if section.templates:
         found.append(Table("Templates (random weights; listed apart, never ranked)", metric_columns(metric),
-                           section.listed_templates(), metric, ranked=False))
+                           section.listed_templates(), metric, "template"))
     return found
 
 

@@ -127,7 +127,7 @@ def _provenance_legend() -> str:
 
 
 def section_markdown(section: Section, root: Path) -> list[str]:
-    parts = [f"## {section.title}\n",  # a registered task, a dataset it declares, a protocol name
+    parts = [f"## {html.escape(section.title)}\n",  # a registered task, a dataset it declares, a protocol name
              f"*How to read.* {cell(section.how_to_read(), READING_CHARS)}\n"]
     for table in tables(section):
         parts.append(f"{table.caption}:\n")

@@ -157,22 +157,21 @@ class Site:
     """Where each row's page and plots go in the site (slugs, never raw names)."""
 
     def __init__(self, collected: Collected, plots: set[Path]):
-        self.rows = collected.rows
-        self.plots = plots
         self.assets: dict[tuple[Path, str], str] = {}  # (source plot, kind) -> site path
         self.summaries: set[str] = set()  # the summary plots copied (site paths)
         used: set[str] = set()
-        for row in sorted(self.rows, key=lambda r: (r.result.submission, r.path.name)):
-            for kind, source in (("plot", result_plot_path(row.path)), ("curve", curve_plot_path(row.path))):
-                if source in plots:
-                    base = f"{PAGES}/{row.result.submission}/{slug(row.path.stem) or 'result'}"
-                    name = f"{base}{'-curve' if kind == 'curve' else ''}.png"
-                    k = 1
-                    while name in used:
-                        k += 1
-                        name = f"{base}-{k}{'-curve' if kind == 'curve' else ''}.png"
-                    used.add(name)
-                    self.assets[(source, kind)] = name
+        for row in sorted(collected.rows, key=lambda r: (r.result.submission, r.path.name)):
+            base = f"{PAGES}/{row.result.submission}/{slug(row.path.stem) or 'result'}"
+            for kind, source, suffix in (("plot", result_plot_path(row.path), ""),
+                                         ("curve", curve_plot_path(row.path), "-curve")):
+                if source not in plots:
+                    continue
+                name, k = f"{base}{suffix}.png", 1
+                while name in used:  # two result names with one slug
+                    k += 1
+                    name = f"{base}-{k}{suffix}.png"
+                used.add(name)
+                self.assets[(source, kind)] = name
 
     @staticmethod
     def page(submission: str) -> str:
@@ -339,14 +338,14 @@ def _cell_html(page: str, site: Site, column: Column, placed: Placed, value: Cel
         links = [(kind, site.plot(placed.row, kind)) for kind in ("plot", "curve")]
         content = " · ".join(f'<a href="{_from(page, target)}">{kind}</a>' for kind, target in links if target)
         content = content or MISSING
-    elif column.header == "provenance":
+    elif value.kind == "provenance":
         content = f'<span class="prov prov-{esc(value.text)}">{esc(value.text)}</span>'
     else:
         content = esc(value.text)
     return f'<td{classes} data-sort="{sort}">{content}</td>'
 
 
-def table_html(table: Table, kind: str, page: str, site: Site) -> str:
+def table_html(table: Table, page: str, site: Site) -> str:
     headers = "".join(
         f'<th scope="col"{_NUM if column.numeric else ""} aria-sort="none">'
         f'<button type="button">{esc(column.header)}</button></th>' for column in table.columns)
@@ -358,12 +357,8 @@ def table_html(table: Table, kind: str, page: str, site: Site) -> str:
                         for column, value in zip(table.columns, values, strict=True))
         body.append(f'<tr{template} data-provenance="{esc(row.result.provenance)}" '
                     f'data-submission="{esc(row.result.submission)}">{cells}</tr>')
-    return (f'<div class="scroll"><table class="board" data-kind="{kind}"><caption>{esc(table.caption)}</caption>\n'
+    return (f'<div class="scroll"><table class="board" data-kind="{table.kind}"><caption>{esc(table.caption)}</caption>\n'
             f"<thead><tr>{headers}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody></table></div>")
-
-
-def _table_kind(table: Table) -> str:
-    return "template" if not table.ranked else ("share" if table.caption.startswith("Ranked by dynamic") else "metric")
 
 
 def section_html(section: Section, site: Site) -> str:
@@ -373,7 +368,7 @@ def section_html(section: Section, site: Site) -> str:
     parts = [f'<section class="board-section" id="{esc(section.anchor)}" {attributes}>',
              f"<h2>{esc(section.title)}</h2>",
              f'<p class="how"><strong>How to read.</strong> {esc(section.how_to_read(), 2000)}</p>']
-    parts += [table_html(table, _table_kind(table), page, site) for table in tables(section)]
+    parts += [table_html(table, page, site) for table in tables(section)]
     cited = citations(section.rows)
     if cited:
         items = "".join(f"<li>{esc(', '.join(names), 400)}: {esc(citation, TEXT_CHARS)}</li>"
