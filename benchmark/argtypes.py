@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+from pathlib import Path
 
 
 def positive_int(text: str) -> int:
@@ -55,3 +56,10 @@ def device(text: str) -> str:
     if not re.fullmatch(r"cpu|cuda(:\d+)?", text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a device: use cpu, cuda or cuda:N")
     return text
+
+
+def export_file(text: str) -> Path:
+    """A file name ending in ``.csv`` or ``.json`` (argparse type)."""
+    if Path(text).suffix.lower() not in (".csv", ".json"):
+        raise argparse.ArgumentTypeError(f"{text!r} must end in .csv or .json")
+    return Path(text)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmark {run,curve,validate,reproduce,changed,leaderboard,list,worlds,styles}``."""
+"""Command line: ``python -m benchmark {run,curve,validate,reproduce,changed,leaderboard,import-weights,list,worlds,styles}``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from benchmark.argtypes import (
     device,
+    export_file,
     non_negative_float,
     non_negative_int,
     positive_float,
@@ -25,6 +26,8 @@ EPILOG = """examples:
   python -m benchmark validate submissions/my-model --base origin/main   # ...and no result removed
   python -m benchmark leaderboard                              # rewrite leaderboard.md
   python -m benchmark leaderboard --check                      # fail if leaderboard.md is stale
+  python -m benchmark leaderboard --html site --export results.csv   # ...and the web site, a CSV of every result
+  python -m benchmark import-weights SLOW_8x8_R50.pyth --submission submissions/my-slow-r50
   python -m benchmark reproduce submissions/c3d-synthetic/results/synthetic-motion__true.json
   python -m benchmark reproduce submissions/c3d-synthetic --threads 1 --tolerance 1e-6   # all its synthetic results
   python -m benchmark changed --base origin/main               # submission folders a branch changes
@@ -152,18 +155,32 @@ def _leaderboard(args: argparse.Namespace) -> int:
     from benchmark.leaderboard import check_leaderboard, write_leaderboard
 
     if args.check:
+        if args.html or args.export:
+            raise BenchmarkError("--check compares leaderboard.md only; run --html/--export without --check.")
         stale = check_leaderboard(args.submissions, args.output)
         if stale:
             print(stale, file=sys.stderr)
             return 1
         print(f"{args.output} is up to date")
         return 0
-    path, skipped = write_leaderboard(args.submissions, args.output, plots=not args.no_plots)
+    path, skipped = write_leaderboard(args.submissions, args.output, plots=not args.no_plots, site=args.html,
+                                      exports=tuple(args.export or ()))
     for problem in skipped:
         print(f"error: skipped: {problem}", file=sys.stderr)
-    print(f"wrote {path}" + ("" if args.no_plots else " and its plots")
-          + (f"; {len(skipped)} bad result file(s) left out" if skipped else ""))
+    written = [str(path)] + ([] if args.no_plots else ["its plots"])
+    written += [f"the site {args.html}/index.html"] if args.html else []
+    written += [str(export) for export in args.export or ()]
+    print(f"wrote {', '.join(written)}" + (f"; {len(skipped)} bad result file(s) left out" if skipped else ""))
     return 1 if skipped else 0
+
+
+def _import_weights(args: argparse.Namespace) -> int:
+    from benchmark.import_weights import import_weights, report
+
+    imported = import_weights(args.checkpoint, args.submission, key=args.key, output=args.output,
+                              drop_unexpected=args.drop_unexpected, training_data=args.training_data)
+    print(report(imported, args.checkpoint, args.submission))
+    return 0
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -308,7 +325,31 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--submissions", type=Path, default=Path("submissions"))
     board.add_argument("--output", type=Path, default=Path("leaderboard.md"))
     board.add_argument("--no-plots", action="store_true", help="write only the markdown")
+    board.add_argument("--html", type=Path, metavar="DIR",
+                       help="also write the static web site there (index.html, a page per submission, plots, "
+                       "results.csv/json)")
+    board.add_argument("--export", type=export_file, action="append", metavar="FILE",
+                       help="also write every result, one row per layer, as FILE.csv or FILE.json (repeatable)")
     board.set_defaults(func=_leaderboard)
+
+    weights = sub.add_parser(
+        "import-weights", help="a published checkpoint (.pyth, .pth, .pt, .safetensors) into a submission's pinned "
+        "weights (e.g. import-weights SLOW_8x8_R50.pyth --submission submissions/my-slow-r50)",
+        epilog="Loads with torch.load(weights_only=True) (a pickle that needs code is refused), maps the keys onto "
+        "the model that submission.yaml builds (wrapper prefixes such as 'module.' handled; missing, unexpected and "
+        "mis-shaped keys reported), writes weights.safetensors, pins its sha256 in submission.yaml and clears "
+        "'template'. Imports the submission's model.py.")
+    weights.add_argument("checkpoint", type=Path, help="the checkpoint file")
+    weights.add_argument("--submission", type=Path, required=True, help="submission folder (holds submission.yaml)")
+    weights.add_argument("--key", help="the checkpoint entry holding the state dict (default: the file itself, else "
+                         "the first of model_state, state_dict, model, ...)")
+    weights.add_argument("--output", default="weights.safetensors",
+                         help="weights file name in the submission folder (default weights.safetensors)")
+    weights.add_argument("--drop-unexpected", action="store_true",
+                         help="leave out checkpoint tensors the model does not have (listed) instead of refusing")
+    weights.add_argument("--training-data", action="append", metavar="TEXT",
+                         help="also set the manifest's training_data (repeatable), e.g. 'Kinetics-400 train'")
+    weights.set_defaults(func=_import_weights)
 
     listing = sub.add_parser("list", help="tasks, datasets and submissions (e.g. list)")
     listing.add_argument("--submissions", type=Path, default=Path("submissions"))

@@ -1,11 +1,13 @@
 """``leaderboard.md`` from result files alone (never imports submission code or torch).
 
-Same result files, same bytes.  One section per task and dataset, the datasets
-their task declares dynamically biased first; in each, a table ranked by the task's main metric and one ranked by the
-dynamic share at the last probed layer (ranks: :mod:`benchmark.ranking`), and templates
-(random weights) listed apart, never ranked.  Plots (per result, a per-task summary and each
-training curve, linked from its row) are written by :mod:`benchmark.plots`; ``--check``
-compares only the markdown.
+Same result files, same bytes.  What is shown comes from :mod:`benchmark.board`: one
+section per task, dataset and pair protocol (never ranked across protocols), the datasets
+their task declares dynamically biased first; in each, a short "how to read", a table
+ranked by the task's main metric and one ranked by the dynamic share at the last probed
+layer (ranks are ranges: :mod:`benchmark.ranking`), and templates (random weights) listed
+apart, never ranked.  Plots (per result and a per-task summary) are written by
+:mod:`benchmark.plots`; ``--check`` compares only the markdown.  The same board as a
+static web site: :mod:`benchmark.site`; as CSV or JSON: :mod:`benchmark.export`.
 
 Result files are untrusted: every string shown is escaped for markdown and HTML and
 capped in length; symbolic links are never followed (a linked folder or result file is
@@ -23,34 +25,35 @@ import os
 import re
 import urllib.parse
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tabulate import tabulate
 
+from benchmark.board import (
+    MISSING,
+    Cell,
+    Collected,
+    Column,
+    Placed,
+    Row,
+    Section,
+    Table,
+    citations,
+    collect_results,
+    curve_plot_path,
+    result_plot_path,
+    sections,
+    summary_plot_path,
+    tables,
+)
 from benchmark.errors import BenchmarkError
 from benchmark.files import write_text_atomic
-from benchmark.intervals import Estimate
-from benchmark.manifest import MANIFEST_NAME, Submission, read_manifest
-from benchmark.metric import relative_drop
-from benchmark.ranking import dynamic_share, interval_ranks, metric_estimate
-from benchmark.result_checks import NAME, check_for_display
-from benchmark.results import (
-    PROVENANCE,
-    CurveResult,
-    Result,
-    curve_files,
-    read_curve,
-    read_result,
-    result_files,
-)
-from benchmark.tasks import find_dataset, get_spec
+from benchmark.results import PROVENANCE, Result
 
-MISSING = "—"
-SUMMARY_DIR = Path("docs") / "leaderboard"
-#: Longest text shown in a table cell, and in a citation line.
+#: Longest text shown in a table cell, in a citation line and in a "how to read".
 CELL_CHARS = 64
 CITATION_CHARS = 300
+READING_CHARS = 1000
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")  # the characters that can start markup inside a line
 
 HEADER = """\
@@ -68,108 +71,21 @@ do not edit by hand. How to submit: [CONTRIBUTING.md](CONTRIBUTING.md).
   **dynamic share** = p_dyn / (p_dyn + p_stat) at that layer (0.5 = balanced, below =
   static-biased) with its 95 % bootstrap interval. For `reported` rows it is approximated
   from the published percentages (≈, no interval).
-- **Ranks**: rows are sorted by value; rows whose 95 % intervals overlap (directly or
-  through a chain of overlaps) share a rank; a value without an interval ties only with an
-  equal value. Rows missing the value are listed last without a rank.
+- **Sections**: one per task, dataset and pair protocol. Rows measured on different pairs
+  (`true`, `stylize`, `prestylized`) are on different scales and never ranked together.
+- **#**: the range of ranks a row can take given the 95 % intervals: best = 1 + the number
+  of rows whose interval lies entirely above its own, worst = the number of rows whose
+  interval does not lie entirely below its own (itself included); one number when its place
+  is certain. Rows are listed by value; a value without an interval is a point. Rows missing
+  the value are listed last without a rank.
+- **params**, **FLOPs/clip** (one forward pass on one clip of the declared input, counted
+  by torch's flop counter, a multiply-add = 2), **input** (frames × crop size²) and
+  **trained on** (the manifest's `training_data`) describe the model.
 - **provenance**: who stands behind a row. A missing value is shown as {missing}, never as zero.
 {provenance}
 - **curve**: the bias over training (`python -m benchmark curve`): each layer's dynamic
   share and the metric at every saved checkpoint of the submission's training.
 """
-
-
-@dataclass(frozen=True)
-class Row:
-    """One result file as the leaderboard sees it (and the training curve it links)."""
-
-    path: Path
-    result: Result
-    curve: Path | None = None
-
-    @property
-    def sort_name(self) -> tuple[str, str]:
-        return (self.result.submission, self.result.pair_protocol)
-
-
-@dataclass
-class Collected:
-    """The result files that can be shown, and why the others are left out."""
-
-    results: list[tuple[Path, Result]] = field(default_factory=list)
-    curves: list[tuple[Path, CurveResult]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-def _submission(folder: Path) -> Submission:
-    """The folder's manifest (schema only: the leaderboard reads no other file of it)."""
-    for path in (folder, folder / MANIFEST_NAME, folder / "results"):
-        if path.is_symlink():
-            raise BenchmarkError(f"{path}: a symbolic link; the leaderboard never follows links.")
-    manifest = read_manifest(folder / MANIFEST_NAME)
-    if manifest.name != folder.name or not NAME.fullmatch(folder.name):
-        raise BenchmarkError(f"{folder / MANIFEST_NAME}: field 'name': {manifest.name!r} must equal the folder "
-                             f"name {folder.name[:64]!r} (a submission name: [a-z0-9._-]).")
-    return Submission(folder, manifest)
-
-
-def collect_results(submissions: Path) -> Collected:
-    """Every result file of every submission folder that can be shown safely; the others
-    are left out, each with the reason."""
-    collected = Collected()
-    root = Path(submissions)
-    folders = sorted(p for p in root.iterdir() if p.is_dir() or p.is_symlink()) if root.is_dir() else []
-    for folder in folders:
-        if not (folder.is_symlink() or (folder / MANIFEST_NAME).exists() or (folder / MANIFEST_NAME).is_symlink()):
-            continue
-        try:
-            submission = _submission(folder)
-        except BenchmarkError as error:
-            collected.problems.append(str(error))
-            continue
-        for path in result_files(folder):
-            try:
-                if path.is_symlink():
-                    raise BenchmarkError(f"{path}: a symbolic link; the leaderboard never follows links.")
-                result = read_result(path)
-            except BenchmarkError as error:
-                collected.problems.append(str(error))
-                continue
-            problems = check_for_display(path, result, submission)
-            if problems:
-                collected.problems += [f"{path}: field '{f}': {m}." for f, m in problems]
-                continue
-            collected.results.append((path, result))
-        for path in curve_files(folder):
-            try:
-                if path.is_symlink() or (folder / "results" / "curves").is_symlink():
-                    raise BenchmarkError(f"{path}: a symbolic link; the leaderboard never follows links.")
-                curve = read_curve(path)
-            except BenchmarkError as error:
-                collected.problems.append(str(error))
-                continue
-            problems = sorted({p for point in curve.points
-                               for p in check_for_display(path, curve.point_result(point), submission)})
-            if problems:
-                collected.problems += [f"{path}: field '{f}': {m}." for f, m in problems]
-                continue
-            collected.curves.append((path, curve))
-    return collected
-
-
-def section_key(task: str, dataset: str) -> tuple[int, str, str]:
-    """Order of sections: datasets their task declares dynamically biased first, then by name."""
-    declared = find_dataset(task, dataset)
-    return (0 if declared is not None and declared.bias == "dynamic" else 1, dataset, task)
-
-
-def result_plot_path(result_path: Path) -> Path:
-    """Where a result's plot lives: next to it, ``<result>.png``."""
-    return result_path.with_suffix(".png")
-
-
-def summary_plot_path(root: Path, task: str) -> Path:
-    """The per-task summary scatter (accuracy vs dynamic share)."""
-    return root / SUMMARY_DIR / f"{task}.png"
 
 
 def cell(text: object, limit: int = CELL_CHARS) -> str:
@@ -181,160 +97,73 @@ def cell(text: object, limit: int = CELL_CHARS) -> str:
     return html.escape(_MARKDOWN.sub(r"\\\1", text), quote=False)
 
 
-def ranked(rows: list[Row], estimate) -> list[tuple[str, Row]]:
-    """``(rank, row)`` best-first by ``estimate(row)``; rows without a value last, unranked."""
-    valued = [(estimate(r), r) for r in rows]
-    present = sorted(((e, r) for e, r in valued if e is not None),
-                     key=lambda er: (-er[0].value, er[1].sort_name))
-    absent = sorted((r for e, r in valued if e is None), key=lambda r: r.sort_name)
-    ranks = interval_ranks([e.interval for e, _ in present])
-    return [(str(k), r) for k, (_, r) in zip(ranks, present, strict=True)] + [(MISSING, r) for r in absent]
-
-
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return MISSING if value is None else f"{value:.{digits}f}"
-
-
-def _fmt_estimate(estimate: Estimate | None) -> str:
-    if estimate is None:
-        return MISSING
-    text = ("≈" if estimate.approximate else "") + f"{estimate.value:.3f}"
-    if estimate.low is not None and estimate.high is not None:
-        text += f" [{estimate.low:.3f}, {estimate.high:.3f}]"
-    return text
-
-
-def _fmt_percent(layer_percent: dict[str, float], factor: str) -> str:
-    value = layer_percent.get(factor)
-    return MISSING if value is None else f"{value:.1f}"
-
-
-def _fmt_drop(result: Result, metric: str) -> str:
-    drop = result.metrics.get(f"{metric}_shuffled_rel_drop")
-    clean, shuffled = result.metrics.get(metric), result.metrics.get(f"{metric}_shuffled")
-    if drop is None and clean and shuffled is not None:
-        drop = relative_drop(clean, shuffled)
-    if drop is None:
-        return MISSING
-    return ("≈" if result.provenance == "reported" else "") + f"{100 * drop:+.1f} %"
-
-
-def _fmt_parameters(parameters: int | None) -> str:
-    if parameters is None:
-        return MISSING
-    if parameters >= 1_000_000:
-        return f"{parameters / 1e6:.1f} M"
-    if parameters >= 1_000:
-        return f"{parameters / 1e3:.1f} k"
-    return str(parameters)
-
-
-def _fmt_input(spec: dict | None) -> str:
-    frames, size = (spec or {}).get("frames"), (spec or {}).get("size")
-    if not isinstance(frames, int) or not isinstance(size, int) or isinstance(frames, bool) or isinstance(size, bool):
-        return MISSING
-    return cell(f"{frames}×{size}²")
-
-
 def _link(target: Path, root: Path) -> str:
     """A relative link, percent-encoded (a folder name cannot break out of the link)."""
     return urllib.parse.quote(Path(os.path.relpath(target, root)).as_posix(), safe="/._-")
 
 
-def _submission_cell(row: Row, root: Path) -> str:
-    return f"[{cell(row.result.submission)}]({_link(row.path.parent.parent, root)})"
+def _markdown_cell(placed: Placed, column: Column, value: Cell, root: Path) -> str:
+    if value.kind == "submission":
+        return f"[{cell(value.text)}]({_link(placed.row.folder, root)})"
+    if value.kind == "plot":
+        text = f"[plot]({_link(result_plot_path(placed.row.path), root)})"
+        if placed.row.curve is not None:
+            text += f" · [curve]({_link(curve_plot_path(placed.row.path), root)})"
+        return text
+    if column.numeric:  # formatted here from numbers: no markup to escape
+        return html.escape(value.text)
+    return cell(value.text)
 
 
-def _leading_cells(rank, row: Row, root: Path) -> list:
-    """The columns every ranking starts with: rank, submission, provenance, pair protocol."""
-    return [rank, _submission_cell(row, root), cell(row.result.provenance), cell(row.result.pair_protocol)]
+def markdown_table(table: Table, root: Path) -> str:
+    rows = [[_markdown_cell(placed, column, value, root) for column, value in zip(table.columns, values, strict=True)]
+            for placed, values in table.cells()]
+    return tabulate(rows, headers=table.headers, tablefmt="github", disable_numparse=True)
 
 
-def _plot_cell(row: Row, root: Path) -> str:
-    text = f"[plot]({_link(result_plot_path(row.path), root)})"
-    if row.curve is not None:
-        text += f" · [curve]({_link(result_plot_path(row.curve), root)})"
-    return text
-
-
-def _metric_table(rows: list[Row], metric: str, root: Path, ranks: bool = True) -> str:
-    table = []
-    order = (ranked(rows, lambda r: metric_estimate(r.result, metric)) if ranks
-             else [(MISSING, r) for r in sorted(rows, key=lambda r: r.sort_name)])
-    for rank, row in order:
-        result, last = row.result, row.result.last_layer
-        table.append([
-            *_leading_cells(rank, row, root),
-            _fmt_estimate(metric_estimate(result, metric)),
-            _fmt(result.metrics.get(f"{metric}_shuffled")),
-            _fmt_drop(result, metric),
-            _fmt_percent(last.percent, "static"),
-            _fmt_percent(last.percent, "dynamic"),
-            _fmt_estimate(dynamic_share(last)),
-            cell(last.name),
-            _fmt_parameters(result.parameters),
-            _fmt_input(result.input),
-            _plot_cell(row, root),
-        ])
-    headers = ["#", "submission", "provenance", "pairs", f"{metric} [95% CI]", "shuffled",
-               "drop", "static %", "dynamic %", "dynamic share [95% CI]", "layer", "params",
-               "input (T×S²)", "plot"]
-    return tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
-
-
-def _share_table(rows: list[Row], metric: str, root: Path) -> str:
-    table = []
-    for rank, row in ranked(rows, lambda r: dynamic_share(r.result.last_layer)):
-        result, last = row.result, row.result.last_layer
-        table.append([
-            *_leading_cells(rank, row, root),
-            _fmt_estimate(dynamic_share(last)),
-            cell(last.name),
-            _fmt_percent(last.percent, "static"),
-            _fmt_percent(last.percent, "dynamic"),
-            _fmt(result.metrics.get(metric)),
-        ])
-    headers = ["#", "submission", "provenance", "pairs", "dynamic share [95% CI]", "layer",
-               "static %", "dynamic %", metric]
-    return tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
-
-
-def _citations(rows: list[Row]) -> list[str]:
-    """One line per distinct citation of the section's reported rows, naming its rows
-    (names are submission names, [a-z0-9._-], checked before a row is shown)."""
-    cited: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        if row.result.provenance == "reported" and row.result.citation:
-            cited[row.result.citation].add(row.result.submission)
-    return [f"- {', '.join(f'`{name}`' for name in sorted(names))}: {cell(citation, CITATION_CHARS)}"
-            for citation, names in sorted(cited.items())]
-
-
-def _main_metric(rows: list[Row]) -> str:
-    """The main metric the section's task declares."""
-    return get_spec(rows[0].result.task).main_metric.name
-
-
-def group_rows(results: list[tuple[Path, Result]], curves: list[tuple[Path, CurveResult]] = ()
-               ) -> dict[tuple[str, str], list[Row]]:
-    """Rows by (task, dataset), in document order; a row links the curve of its submission,
-    dataset and pair protocol."""
-    curve_of = {(path.parent.parent.parent, c.dataset.name, c.pair_protocol): path for path, c in curves}
-    groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
-    for path, result in results:
-        curve = curve_of.get((path.parent.parent, result.dataset.name, result.pair_protocol))
-        groups[(result.task, result.dataset.name)].append(Row(path, result, curve))
-    return dict(sorted(groups.items(), key=lambda item: section_key(*item[0])))
+def _citation_lines(rows: list[Row]) -> list[str]:
+    """One line per distinct citation of the reported rows, naming its rows (names are
+    submission names, [a-z0-9._-], checked before a row is shown)."""
+    return [f"- {', '.join(f'`{name}`' for name in names)}: {cell(citation, CITATION_CHARS)}"
+            for citation, names in citations(rows).items()]
 
 
 def _provenance_legend() -> str:
     return "\n".join(f"  - `{name}`: {meaning}." for name, meaning in PROVENANCE.items())
 
 
+def section_markdown(section: Section, root: Path) -> list[str]:
+    parts = [f"## {html.escape(section.title)}\n",  # a registered task, a dataset it declares, a protocol name
+             f"*How to read.* {cell(section.how_to_read(), READING_CHARS)}\n"]
+    for table in tables(section):
+        parts.append(f"{table.caption}:\n")
+        parts.append(markdown_table(table, root) + "\n")
+    lines = _citation_lines(section.rows)
+    if lines:
+        parts.append("Reported rows cite:\n\n" + "\n".join(lines) + "\n")
+    return parts
+
+
 def render(submissions: Path, root: Path | None = None) -> str:
     """The leaderboard markdown, deterministic for the same result files (files that
     cannot be shown are left out: :func:`build` says which)."""
     return build(submissions, root)[0]
+
+
+def markdown(collected: Collected, root: Path) -> str:
+    """The leaderboard markdown of ``collected`` rows, links relative to ``root``."""
+    every = sections(collected.rows)
+    metrics = sorted({section.metric.name for section in every}) or ["main metric"]
+    parts = [HEADER.format(metric="/".join(metrics), missing=MISSING, provenance=_provenance_legend())]
+    tasks = sorted({section.task for section in every})
+    if tasks:
+        links = ", ".join(f"[{task}]({_link(summary_plot_path(root, task), root)})" for task in tasks)
+        parts.append(f"Summary plots (main metric vs dynamic share, with intervals): {links}.\n")
+    else:
+        parts.append("No result files yet.\n")
+    for section in every:
+        parts += section_markdown(section, root)
+    return "\n".join(parts).rstrip() + "\n"
 
 
 def build(submissions: Path, root: Path | None = None) -> tuple[str, list[str]]:
@@ -345,63 +174,49 @@ def build(submissions: Path, root: Path | None = None) -> tuple[str, list[str]]:
     submissions = Path(submissions)
     root = Path(root) if root is not None else submissions.parent
     collected = collect_results(submissions)
-    groups = group_rows(collected.results, collected.curves)
-    metrics = sorted({_main_metric(rows) for rows in groups.values()}) or ["main metric"]
-    parts = [HEADER.format(metric="/".join(metrics), missing=MISSING, provenance=_provenance_legend())]
-    tasks = sorted({task for task, _ in groups})
-    if tasks:
-        links = ", ".join(f"[{task}]({_link(summary_plot_path(root, task), root)})" for task in tasks)
-        parts.append(f"Summary plots (main metric vs dynamic share, with intervals): {links}.\n")
-    else:
-        parts.append("No result files yet.\n")
-    for (task, dataset), every in groups.items():
-        metric = _main_metric(every)
-        rows = [row for row in every if row.result.provenance != "template"]
-        templates = [row for row in every if row.result.provenance == "template"]
-        parts.append(f"## {task} · {dataset}\n")  # a registered task and a dataset it declares
-        if rows:
-            parts.append(f"Ranked by {metric}:\n")
-            parts.append(_metric_table(rows, metric, root) + "\n")
-            parts.append("Ranked by dynamic share (last probed layer):\n")
-            parts.append(_share_table(rows, metric, root) + "\n")
-        if templates:
-            parts.append("Templates (random weights; listed apart, never ranked):\n")
-            parts.append(_metric_table(templates, metric, root, ranks=False) + "\n")
-        citations = _citations(rows)
-        if citations:
-            parts.append("Reported rows cite:\n\n" + "\n".join(citations) + "\n")
-    return "\n".join(parts).rstrip() + "\n", collected.problems
+    return markdown(collected, root), collected.problems
 
 
-def write_plots(submissions: Path, root: Path) -> list[Path]:
-    """Every result's and curve's plot (next to it) and each task's summary plot; returns the paths."""
+def write_plots(collected: Collected, root: Path) -> list[Path]:
+    """Every shown result's plot (next to it), its training curve's plot (next to the curve)
+    and each task's summary plot (under ``root``); returns the paths written."""
     from benchmark.plots import plot_curve, plot_result, plot_summary
 
     written = []
-    collected = collect_results(Path(submissions))
-    for path, curve in collected.curves:
-        written.append(plot_curve(curve, result_plot_path(path), root=path.parent.parent.parent))
-    groups = group_rows(collected.results, collected.curves)
     by_task: dict[str, list[tuple[Result, str]]] = defaultdict(list)
-    for (task, _), rows in groups.items():
-        metric = _main_metric(rows)
-        for row in rows:
-            written.append(plot_result(row.result, result_plot_path(row.path), root=row.path.parent.parent))
-            by_task[task].append((row.result, metric))
+    for section in sections(collected.rows):
+        for row in section.rows + section.templates:
+            written.append(plot_result(row.result, result_plot_path(row.path), root=row.folder))
+            if row.curve is not None:
+                written.append(plot_curve(row.curve, curve_plot_path(row.path), root=row.folder))
+            by_task[section.task].append((row.result, section.metric.name))
     for task, entries in sorted(by_task.items()):
         written.append(plot_summary(task, entries, summary_plot_path(root, task), root=root))
     return written
 
 
-def write_leaderboard(submissions: Path, output: Path, plots: bool = True) -> tuple[Path, list[str]]:
-    """Write ``output`` (and, with ``plots``, the plots it links to), never through a link;
-    returns ``output`` and the problems of the result files left out."""
+def write_leaderboard(submissions: Path, output: Path, plots: bool = True, site: Path | None = None,
+                      exports: tuple[Path, ...] = ()) -> tuple[Path, list[str]]:
+    """Write ``output`` (and, with ``plots``, the plots it links to; with ``site``, the
+    static web site there, which needs the plots; each of ``exports``, a ``.csv`` or
+    ``.json`` of every result), never through a link; returns ``output`` and the problems
+    of the result files left out."""
     output = Path(output)
-    markdown, problems = build(Path(submissions), output.parent)
-    write_text_atomic(output, markdown)
-    if plots:
-        write_plots(Path(submissions), output.parent)
-    return output, problems
+    if site is not None and not plots:
+        raise BenchmarkError("the web site shows the plots: write them too (drop --no-plots).")
+    collected = collect_results(Path(submissions))
+    write_text_atomic(output, markdown(collected, output.parent))
+    written = write_plots(collected, output.parent) if plots else []
+    if site is not None:
+        from benchmark.site import write_site
+
+        write_site(collected, Path(site), set(written), summary_root=output.parent)
+    if exports:
+        from benchmark.export import write_export
+
+        for path in exports:
+            write_export(collected, Path(path))
+    return output, collected.problems
 
 
 def check_leaderboard(submissions: Path, output: Path) -> str | None:

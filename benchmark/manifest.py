@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from benchmark.errors import ManifestError
 
@@ -30,6 +39,31 @@ MODULE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,199}$"
 SHA256 = Annotated[str, Field(pattern=SHA256_PATTERN)]
 LayerName = Annotated[str, Field(pattern=LAYER_PATTERN)]
 ModulePath = Annotated[str, Field(pattern=MODULE_PATTERN)]
+#: At most this many entries of ``training_data``, each at most this long.
+TRAINING_DATA_ENTRIES = 8
+TRAINING_DATA_CHARS = 120
+
+
+def _as_list(value: object) -> object:
+    """One free-text entry may be given as a plain string."""
+    return [value] if isinstance(value, str) else value
+
+
+def _printable_entries(entries: list[str] | None) -> list[str] | None:
+    for entry in entries or ():
+        if not entry.strip() or not entry.isprintable():
+            raise ValueError(f"{entry[:40]!r}: each entry is one printable line of text (no control characters)")
+    return entries
+
+
+#: What the model was trained on, shown on the leaderboard: dataset names or free text,
+#: e.g. ``[synthetic-motion]`` or ``"Kinetics-400 train (pytorchvideo model zoo)"``.
+TrainingData = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=TRAINING_DATA_CHARS)]] | None,
+    BeforeValidator(_as_list),
+    AfterValidator(_printable_entries),
+    Field(default=None, max_length=TRAINING_DATA_ENTRIES),
+]
 
 
 class _Strict(BaseModel):
@@ -96,6 +130,7 @@ class Manifest(_Strict):
     input: InputSpec
     datasets: list[str] = Field(min_length=1)
     template: bool = False
+    training_data: TrainingData = None
     description: str | None = None
     paper: str | None = None
     license: str | None = None
@@ -145,6 +180,7 @@ class ReportedManifest(_Strict):
     citation: str = Field(min_length=1, max_length=400, pattern=r"^[^\x00-\x1f\x7f]+$")
     paper: str | None = None
     datasets: list[str] = Field(min_length=1)
+    training_data: TrainingData = None
     description: str | None = None
     license: str | None = None
 
@@ -214,8 +250,13 @@ def read_manifest(file: str | Path) -> Manifest | ReportedManifest:
             f"{file}: missing. A submission folder needs a {MANIFEST_NAME} manifest "
             "(see README 'Adding a submission')."
         )
+    return parse_manifest(file.read_text(), file)
+
+
+def parse_manifest(text: str, file: Path) -> Manifest | ReportedManifest:
+    """Parse and schema-validate manifest ``text`` (errors name ``file``)."""
     try:
-        raw = yaml.safe_load(file.read_text())
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -1,17 +1,20 @@
 """Intervals and interval-aware ranks for the leaderboard (pure functions, no I/O, no torch).
 
-Rule (docs/METHOD.md §5: "rankings treat overlapping intervals as ties"): rows are sorted
-best-first by their point value; two rows whose 95 % intervals overlap are tied, ties are
-made transitive (a chain of overlapping intervals is one tie group), and every row of a
-group gets the competition rank of the group's best row (1, 1, 3, ...).  A row without an
-interval has the point interval ``[value, value]``, so it ties only on an exactly equal value.  A value that is
-not a finite number has no rank (it is shown as missing); bounds that are not finite, or
-do not contain the value, are ignored - neither can tie a section.
+Rule (docs/METHOD.md §5: rankings treat overlapping intervals as ties): rows are sorted
+best-first by their point value, and each row's rank is the *range* of ranks it can take
+given the 95 % intervals (:func:`rank_ranges`): its best rank is 1 + the number of rows
+whose interval lies entirely above its own, its worst rank the number of rows whose
+interval does not lie entirely below its own (itself included).  Intervals are closed, so
+touching intervals overlap.  A row without an interval has the point interval
+``[value, value]``, so it shares a range only with an exactly equal value or an interval
+holding it.  A value that is not a finite number has no rank (it is shown as missing);
+bounds that are not finite, or do not contain the value, are ignored.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from benchmark.intervals import Estimate, wilson_estimate
 from benchmark.results import LayerResult, Result
@@ -20,30 +23,31 @@ from benchmark.tasks import get_spec
 Interval = tuple[float, float]
 
 
-def overlaps(a: Interval, b: Interval) -> bool:
-    """True when the closed intervals ``a`` and ``b`` share a point."""
-    return a[0] <= b[1] and b[0] <= a[1]
+@dataclass(frozen=True)
+class RankRange:
+    """The ranks a row can take: ``best`` .. ``worst`` (equal when its place is certain)."""
+
+    best: int
+    worst: int
+
+    def __str__(self) -> str:
+        return str(self.best) if self.best == self.worst else f"{self.best}–{self.worst}"
 
 
-def interval_ranks(intervals: list[Interval]) -> list[int]:
-    """Ranks of rows already sorted best-first; overlapping intervals (transitively) tie.
+def rank_ranges(intervals: list[Interval]) -> list[RankRange]:
+    """The range of ranks of each row (higher is better), from the closed 95 % intervals:
+    best = 1 + #rows entirely above (their low > its high), worst = #rows not entirely
+    below (their high >= its low, itself included).
 
-    >>> interval_ranks([(0.8, 0.9), (0.85, 0.95), (0.5, 0.6)])
-    [1, 1, 3]
+    >>> [str(r) for r in rank_ranges([(0.8, 0.9), (0.85, 0.95), (0.5, 0.6)])]
+    ['1–2', '1–2', '3']
     """
-    group = list(range(len(intervals)))
-
-    def root(i: int) -> int:
-        while group[i] != i:
-            group[i] = group[group[i]]
-            i = group[i]
-        return i
-
-    for i, a in enumerate(intervals):
-        for j in range(i):
-            if overlaps(a, intervals[j]):
-                group[max(root(i), root(j))] = min(root(i), root(j))
-    return [root(i) + 1 for i in range(len(intervals))]
+    ranges = []
+    for low, high in intervals:
+        above = sum(1 for other_low, _ in intervals if other_low > high)
+        not_below = sum(1 for _, other_high in intervals if other_high >= low)
+        ranges.append(RankRange(1 + above, not_below))
+    return ranges
 
 
 def sane(estimate: Estimate | None) -> Estimate | None:

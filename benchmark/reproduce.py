@@ -27,6 +27,9 @@ from benchmark.tasks import find_dataset
 
 # Fields that describe the run rather than its numbers.
 IGNORED = {"wall_time_s", "environment", "suite_version"}
+# Optional fields added after results were committed: compared when the committed file
+# records them, not missed when it predates them (it claims nothing then).
+ADDED_LATER = {"flops"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ def _close(a, b, tolerance: float) -> bool:
 def compare(committed: Result, reproduced: Result, tolerance: float = 0.0) -> list[Difference]:
     """Every field whose value differs (numbers beyond ``tolerance``, relative or absolute)."""
     left = _flatten(committed.model_dump(mode="json", exclude_none=True, exclude=IGNORED))
-    right = _flatten(reproduced.model_dump(mode="json", exclude_none=True, exclude=IGNORED))
+    absent = {field for field in ADDED_LATER if getattr(committed, field) is None}
+    right = _flatten(reproduced.model_dump(mode="json", exclude_none=True, exclude=IGNORED | absent))
     differences = []
     for field in sorted(left.keys() | right.keys()):
         a, b = left.get(field), right.get(field)

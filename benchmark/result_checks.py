@@ -486,8 +486,24 @@ def check_against_manifest(result: Result, submission: Submission) -> list[Probl
     return problems
 
 
+def check_declared(result: Result) -> list[Problem]:
+    """The task is registered, the dataset one it declares, and every metric key one it
+    knows (what the leaderboard names in its headings and columns)."""
+    if result.task not in TASKS:
+        return [("task", f"{result.task[:64]!r} is not a known task ({', '.join(TASKS.names())})")]
+    spec = get_spec(result.task)
+    problems: list[Problem] = []
+    if result.dataset.name not in spec.dataset_names():
+        problems.append(("dataset.name", f"{result.dataset.name[:64]!r} is not a dataset of task {spec.name!r}"))
+    known = set(spec.metric_keys())
+    problems += [(f"metrics.{key[:64]}", f"{key[:64]!r} is not a metric of task {spec.name!r}")
+                 for key in result.metrics if key not in known]
+    return problems
+
+
 def check_for_display(path: Path, result: Result, submission: Submission) -> list[Problem]:
-    """What the leaderboard needs before it shows a row: finite numbers, safe strings, and
-    the row's submission, dataset and provenance as its folder's manifest says."""
+    """What the leaderboard needs before it shows a row: finite numbers, safe strings, a
+    task, dataset and metrics the task declares, and the row's submission, dataset and
+    provenance as its folder's manifest says."""
     problems = [(p, "not a finite number") for p in non_finite(result.model_dump(mode="python"))]
-    return problems + check_strings(result) + check_identity(path, result, submission)
+    return problems + check_strings(result) + check_declared(result) + check_identity(path, result, submission)

@@ -26,8 +26,10 @@ from benchmark import PROTOCOL_VERSION, SUITE_VERSION
 from benchmark.errors import ResultError
 
 #: Version of the result-file layout.  2: task_options, eval_count/eval_unit (was
-#: eval_clips), metric_intervals.
+#: eval_clips), metric_intervals; later, optional and so without a new version: flops.
 RESULT_SCHEMA = 2
+#: The largest FLOP count a result may record for one clip (an exaFLOP: far above any model).
+MAX_FLOPS = 10**18
 Provenance = Literal["verified", "submitted", "reported", "template"]
 #: What each provenance means (the leaderboard's legend and ``validate``'s messages).
 PROVENANCE: dict[str, str] = {
@@ -123,6 +125,9 @@ class Result(_Schema):
     eval_count: int | None = Field(default=None, ge=0)
     eval_unit: str | None = None
     parameters: int | None = None
+    # Floating-point operations of one forward pass on one clip of the declared input
+    # (torch.utils.flop_counter; a multiply-add counts 2), recorded by `benchmark run`.
+    flops: int | None = Field(default=None, ge=0, le=MAX_FLOPS)
     input: dict | None = None
     weights_sha256: str | None = None
     environment: Environment | None = None

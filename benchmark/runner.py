@@ -40,6 +40,7 @@ from benchmark.clips import LoadedItems, iterate_loaded
 from benchmark.distributed import close_distributed, gather_lists, init_distributed
 from benchmark.errors import BenchmarkError, DataError
 from benchmark.estimator import StaticDynamicEstimator, save_atomic
+from benchmark.flops import count_flops, first_loadable
 from benchmark.hashing import sha256_file
 from benchmark.intervals import MIN_PAIRS_FOR_INTERVAL
 from benchmark.manifest import LayerSpec, Submission, load_submission
@@ -71,6 +72,7 @@ from benchmark.submission import build_model
 from benchmark.task import EvalOptions, Source, Task
 from benchmark.tasks import get_task
 from benchmark.taskspec import DatasetSpec
+from benchmark.transforms import to_device
 
 
 @dataclass
@@ -131,6 +133,7 @@ class RunContext:
     done: int = 0  # pairs of this rank's plan already measured
     skipped: list[str] = field(default_factory=list)
     evaluation: dict | None = None  # {"metrics", "intervals", "count"} once evaluated
+    flops: int | None = None  # of one forward pass on one clip (benchmark.flops)
 
     @property
     def spec(self):
@@ -332,6 +335,16 @@ def forward_pairs(model: torch.nn.Module, probe: LayerProbe, task: Task, spec, d
             [i.key.factor for i in items], [i.key.pair_id for i in items])
 
 
+def clip_flops(ctx: RunContext) -> int | None:
+    """FLOPs of one forward pass on one clip: the first item of the first planned pair
+    that loads (None when none of the first few does)."""
+    item = first_loadable(ctx.plan, lambda spec: ctx.protocol(ctx.source, spec).a)
+    if item is None:
+        return None
+    inputs = to_device(ctx.task.model_input([item], ctx.spec, [None]), ctx.device)
+    return count_flops(ctx.model.eval(), inputs)
+
+
 def measure_pairs(ctx: RunContext) -> None:
     """Stage 2: the planned pairs through the model; every probed layer's statistics."""
     options, task = ctx.options, ctx.task
@@ -449,6 +462,7 @@ def assemble_result(ctx: RunContext) -> Result:
         metrics=evaluation["metrics"],
         metric_intervals=evaluation["intervals"],
         eval_count=evaluation["count"],
+        flops=ctx.flops,
         weights_sha256=ctx.weights_sha256,
         wall_time_s=round(time.perf_counter() - ctx.started, 1),
         skipped_clips=sorted(set(ctx.skipped)),
@@ -487,6 +501,7 @@ def _save_after_failure(ctx: RunContext, error: BaseException) -> None:
 def measure_and_evaluate(ctx: RunContext) -> None:
     """Stages 2 and 3; on a failure what was computed is kept for ``--resume``."""
     try:
+        ctx.flops = clip_flops(ctx)
         measure_pairs(ctx)
         evaluate(ctx)
     except BaseException as error:

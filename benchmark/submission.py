@@ -109,9 +109,8 @@ def import_model_factory(submission: Submission):
     return factory
 
 
-def build_model(submission: Submission, device: str | torch.device = "cpu") -> nn.Module:
-    """Verify weights, build the model, load the weights strictly, eval mode on ``device``."""
-    weights = resolve_weights(submission)
+def construct_model(submission: Submission) -> nn.Module:
+    """The model the manifest's factory builds with its ``model_args`` (no weights loaded)."""
     manifest = submission.manifest
     factory = import_model_factory(submission)
     try:
@@ -130,6 +129,14 @@ def build_model(submission: Submission, device: str | torch.device = "cpu") -> n
             f"{submission.folder / MANIFEST_NAME}: field 'model': the factory returned "
             f"{type(model).__name__}, not a torch.nn.Module."
         )
+    return model
+
+
+def build_model(submission: Submission, device: str | torch.device = "cpu") -> nn.Module:
+    """Verify weights, build the model, load the weights strictly, eval mode on ``device``."""
+    weights = resolve_weights(submission)
+    manifest = submission.manifest
+    model = construct_model(submission)
     if weights is not None:
         try:
             model.load_state_dict(load_state_dict(weights), strict=True)

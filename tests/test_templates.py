@@ -55,6 +55,7 @@ CASES: dict[str, Case] = {
     "template-c2d-r50": Case(RES50),
     "template-i3d-r50": Case(RES50),
     "template-slow-r50": Case(RES50),
+    "template-fastonly-r50": Case(FAST, frames=8),
     "template-slowfast-r50": Case(
         {**{f"slow_{k}": v for k, v in SLOW.items()}, **{f"fast_{k}": v for k, v in FAST.items()},
          **{k: SLOW[k] + FAST[k] for k in SLOW}},

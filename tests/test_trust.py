@@ -20,13 +20,14 @@ import torch
 from safetensors.torch import save_file
 
 import benchmark.runner as runner_module
+from benchmark.board import Row, ranked
 from benchmark.changes import changed_submissions
 from benchmark.cli import main
 from benchmark.download import check_https, fetch_pinned, stream_verified
 from benchmark.errors import BenchmarkError, EstimatorError, WeightsError
 from benchmark.estimator import StaticDynamicEstimator, check_memory, estimator_memory_bytes
 from benchmark.hashing import sha256_file
-from benchmark.leaderboard import Row, build, cell, ranked, write_leaderboard
+from benchmark.leaderboard import build, cell, write_leaderboard
 from benchmark.ranking import metric_estimate
 from benchmark.results import IntervalModel, read_result, result_files
 from benchmark.runner import RunOptions, run
@@ -398,8 +399,8 @@ def test_6_a_nan_metric_never_ties_a_section(tiny, tmp_path):
     assert metric_estimate(nan_value, "top1") is None
     assert metric_estimate(nan_bounds, "top1").interval == (0.6, 0.6)
     rows = [Row(Path("a/b/c.json"), nan_value), Row(path, result)]
-    assert [(rank, row.result is result) for rank, row in ranked(rows, lambda r: metric_estimate(r.result, "top1"))] \
-        == [("1", True), ("—", False)]
+    assert [(placed.rank_text, placed.row.result is result)
+            for placed in ranked(rows, lambda r: metric_estimate(r.result, "top1"))] == [("1", True), ("—", False)]
 
 
 # --------------------------------------------------------------------------- 7. silent wrong accuracy

@@ -2,7 +2,8 @@
 
 Item 12 of issue 13: a pull request is judged by the base branch's harness, publishing
 waits for checks on the same commit, every job has a timeout, and only one job ever runs
-submission code, without secrets or a token that can write.
+submission code, without secrets or a token that can write.  Issue 19: the web site is
+built from result files alone and deployed to GitHub Pages after publishing.
 """
 
 from __future__ import annotations
@@ -48,19 +49,41 @@ def test_triggers_and_default_permissions():
     assert "${{ secrets" not in WORKFLOW.read_text()
 
 
+PERMISSIONS = {  # the only job that writes the repository is publish; pages writes GitHub Pages only
+    "publish": {"contents": "write"},
+    "pages": {"contents": "read", "pages": "write", "id-token": "write"},
+}
+
+
 def test_job_order_permissions_and_timeouts():
     every = jobs()
-    assert set(every) == {"validate", "reproduce", "verify", "publish"}
+    assert set(every) == {"validate", "reproduce", "verify", "publish", "pages"}
     for name, job in every.items():
         assert isinstance(job.get("timeout-minutes"), int) and 0 < job["timeout-minutes"] <= 120, name
-        assert job["permissions"] == {"contents": "write" if name == "publish" else "read"}, name
+        assert job["permissions"] == PERMISSIONS.get(name, {"contents": "read"}), name
     for name in JUDGES:
         assert every[name]["if"] == "github.event_name == 'pull_request'"
-    for name in ("verify", "publish"):
+    for name in ("verify", "publish", "pages"):
         assert every[name]["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
     assert every["reproduce"]["needs"] == "validate"  # code runs only for folders that validate
     assert every["publish"]["needs"] == "verify"  # publish only after main's checks passed on that commit
+    assert every["pages"]["needs"] == "publish"  # deploy only what was published
     assert "needs" not in every["validate"] and "needs" not in every["verify"]
+
+
+def test_the_pages_job_builds_the_site_from_result_files_and_deploys_it():
+    job = jobs()["pages"]
+    [checkout] = [step for step in job["steps"] if step.get("uses", "").startswith("actions/checkout")]
+    assert checkout["with"]["persist-credentials"] is False
+    [(_, command)] = benchmark_steps(job)
+    words = shlex.split(command)
+    assert words[3] == "leaderboard" and words[words.index("--html") + 1] == "site"
+    assert "--check" not in words and "--no-plots" not in words
+    uses = [step.get("uses", "").split("@")[0] for step in job["steps"]]
+    assert uses[-3:] == ["actions/configure-pages", "actions/upload-pages-artifact", "actions/deploy-pages"]
+    [upload] = [step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-pages-artifact")]
+    assert upload["with"] == {"path": "site"}
+    assert job["environment"]["name"] == "github-pages"
 
 
 @pytest.mark.parametrize("name", JUDGES)
@@ -97,6 +120,7 @@ def test_only_the_reproduce_job_runs_submission_code():
         "reproduce": {"changed", "reproduce", "run"},
         "verify": {"validate", "leaderboard"},
         "publish": {"leaderboard"},
+        "pages": {"leaderboard"},
     }
     reproduce = [command for _, command in benchmark_steps(every["reproduce"]) if " reproduce " in command]
     assert all("--threads 1" in command and "--tolerance" in command for command in reproduce)
