@@ -8,5 +8,5 @@ Returns ``{"pred_logits", "pred_masks", "frame_logits"}`` (tasks/vis/predictions
 from tasks.vis.models import QueryVIS
 
 
-def build(num_classes: int = 6, num_queries: int = 8, temporal: bool = False):
+def build(num_classes: int = 8, num_queries: int = 8, temporal: bool = False):
     return QueryVIS(num_classes=num_classes, num_queries=num_queries, temporal=temporal)

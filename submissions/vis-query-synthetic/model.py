@@ -7,5 +7,5 @@ Returns ``{"pred_logits": (B, 8, 7), "pred_masks": (B, 8, T, H/2, W/2)}`` (tasks
 from tasks.vis.models import QueryVIS
 
 
-def build(num_classes: int = 6, num_queries: int = 8, temporal: bool = True):
+def build(num_classes: int = 8, num_queries: int = 8, temporal: bool = True):
     return QueryVIS(num_classes=num_classes, num_queries=num_queries, temporal=temporal)

@@ -27,6 +27,8 @@ class LossWeights:
     bce: float = 5.0
     dice: float = 5.0
     no_object: float = 0.1
+    match_cls: float | None = None  # class weight in the matching cost (None: ``cls``)
+    semantic: float = 0.0  # per-pixel category loss on the objects' pixels
 
 
 def pairwise_bce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -51,8 +53,9 @@ def hungarian_match(
     """Query rows and target columns of the minimum-cost one-to-one assignment."""
     if classes.numel() == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    match_cls = weights.cls if weights.match_cls is None else weights.match_cls
     cost = (
-        -weights.cls * logits.softmax(-1)[:, classes]
+        -match_cls * logits.softmax(-1)[:, classes]
         + weights.bce * pairwise_bce(masks, targets)
         + weights.dice * pairwise_dice(masks, targets)
     )
@@ -86,4 +89,20 @@ def set_loss(
     else:
         bce = dice = logits.sum() * 0
     total = weights.cls * cls + weights.bce * bce + weights.dice * dice
-    return {"total": total, "cls": cls.detach(), "bce": bce.detach(), "dice": dice.detach()}
+    matched = class_target < k1 - 1
+    accuracy = (logits[..., :-1].argmax(-1) == class_target)[matched].float().mean() if matched.any() else cls * 0
+    return {"total": total, "cls": cls.detach(), "bce": bce.detach(), "dice": dice.detach(),
+            "accuracy": accuracy.detach()}
+
+
+def semantic_loss(logits: torch.Tensor, targets: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+    """Cross-entropy of per-pixel category ``logits`` (B, K, T, h, w) on the pixels covered
+    by an instance; per clip ``(classes (G,), soft masks (G, T, h, w))``."""
+    labels = torch.full((logits.shape[0], *logits.shape[2:]), -100, dtype=torch.long, device=logits.device)
+    for i, (classes, masks) in enumerate(targets):
+        if len(classes):
+            covered = masks.sum(0) > 0.5
+            labels[i][covered] = classes[masks.argmax(0)][covered]
+    if not (labels >= 0).any():
+        return logits.sum() * 0
+    return F.cross_entropy(logits, labels, ignore_index=-100)

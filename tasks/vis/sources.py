@@ -37,6 +37,11 @@ class VisWorldSource(WorldSource):
         """{category id (1-based): name}."""
         return {k + 1: name for k, name in enumerate(self.class_names)}
 
+    def category_groups(self) -> dict[str, tuple[int, ...]]:
+        """Category ids (1-based) of each kind of category: ``appearance`` (defined by
+        shape) and ``motion`` (defined by how the object moves); see ``group_ap``."""
+        return self.world.category_groups()
+
     def sample(self, index: int) -> VisClip:
         frames, instances = self.world.render_instances(self.spec(index))
         return VisClip(

@@ -28,7 +28,7 @@ from benchmark.submission import sha256_file
 from benchmark.tasks import EvalOptions
 from tasks.action_recognition.transforms import model_input
 from tasks.vis.adapter import VisTask
-from tasks.vis.losses import set_loss
+from tasks.vis.losses import LossWeights, semantic_loss, set_loss
 from tasks.vis.models import QueryVIS
 from tasks.vis.samples import VisClip, uniform_indices
 from tasks.vis.sources import VisWorldSource
@@ -55,22 +55,32 @@ def clip_target(clip: VisClip, mask_size: tuple[int, int]) -> Target:
             F.adaptive_avg_pool2d(masks, mask_size))
 
 
-def video_loss(outputs: dict, targets: list[Target]) -> dict[str, torch.Tensor]:
+def with_semantic(losses: dict, outputs: dict, targets: list[Target], weights: LossWeights) -> dict:
+    """``losses`` plus the per-pixel category loss (when weighted)."""
+    if weights.semantic and "pred_semantic" in outputs:
+        semantic = semantic_loss(outputs["pred_semantic"], targets)
+        losses["total"] = losses["total"] + weights.semantic * semantic
+        losses["semantic"] = semantic.detach()
+    return losses
+
+
+def video_loss(outputs: dict, targets: list[Target], weights: LossWeights = LossWeights()) -> dict[str, torch.Tensor]:
     """Queries matched to whole tracks (reference model)."""
     masks = outputs["pred_masks"].flatten(2)
-    return set_loss(outputs["pred_logits"], masks, [(c, m.flatten(1)) for c, m in targets])
+    losses = set_loss(outputs["pred_logits"], masks, [(c, m.flatten(1)) for c, m in targets], weights)
+    return with_semantic(losses, outputs, targets, weights)
 
 
-def frame_loss(outputs: dict, targets: list[Target]) -> dict[str, torch.Tensor]:
+def frame_loss(outputs: dict, targets: list[Target], weights: LossWeights = LossWeights()) -> dict[str, torch.Tensor]:
     """Queries matched to the instances of each frame on its own (per-frame baseline)."""
     logits = outputs["frame_logits"].flatten(0, 1)  # (B*T, N, K+1)
-    masks = outputs["pred_masks"].transpose(1, 2).flatten(0, 1).flatten(2)  # (B*T, N, h*w)
+    masks = outputs["frame_masks"].transpose(1, 2).flatten(0, 1).flatten(2)  # (B*T, N, h*w)
     frame_targets = []
     for classes, track_masks in targets:
         for t in range(track_masks.shape[1]):
             present = track_masks[:, t].flatten(1).sum(1) > 0
             frame_targets.append((classes[present], track_masks[present, t].flatten(1)))
-    return set_loss(logits, masks, frame_targets)
+    return with_semantic(set_loss(logits, masks, frame_targets, weights), outputs, targets, weights)
 
 
 def train(submission: Path, epochs: int, batch_size: int, lr: float, seed: int,
