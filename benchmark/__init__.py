@@ -10,6 +10,6 @@ Data flows clip -> pair -> probe -> estimator -> result -> leaderboard:
 - ``benchmark.leaderboard``: the ranked markdown table built from result files alone.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 SUITE_VERSION = __version__
-PROTOCOL_VERSION = "1"
+PROTOCOL_VERSION = "2"  # 2: styles render (and normalise over) only the frames the model sees

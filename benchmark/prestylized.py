@@ -16,20 +16,20 @@ Validation is split by cost:
 - lazily, per video: frame lists (cached), equal frame counts across styles
   (:meth:`PrestylizedStore.num_frames`), readable images of one size (:meth:`load`).
 
-:func:`write_fixture` writes a tiny tree of this layout for tests and demos.
+``tests/fixtures/prestylized.py`` writes a tiny tree of this layout for the tests.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from benchmark.errors import DataError
 
-__all__ = ["PrestylizedStore", "write_fixture", "FRAME_EXTENSIONS"]
+__all__ = ["PrestylizedStore", "FRAME_EXTENSIONS"]
 
 FRAME_EXTENSIONS: tuple[str, ...] = (".jpg", ".jpeg", ".png")
 _STYLE_DIR = re.compile(r"^style_(\d+)$")
@@ -159,46 +159,3 @@ class PrestylizedStore:
         if not frames:
             return np.zeros((0, 0, 0, 3), np.uint8)
         return np.ascontiguousarray(np.stack(frames))
-
-
-def write_fixture(
-    root: str | Path,
-    videos: Sequence[str] = ("v1", "v2"),
-    styles: int = 4,
-    frames: int = 8,
-    size: tuple[int, int] = (32, 32),
-    missing: Iterable[tuple[int, str]] = (),
-) -> Path:
-    """Write a tiny pre-stylised tree under ``root``: for every style k < ``styles`` and
-    video, ``frames`` JPEGs named ``0.jpg, 1.jpg, ...`` (unpadded, so the reader's numeric
-    sort matters from 11 frames on) of size ``size`` = (H, W): a bright square moving one
-    pixel per frame over a gradient, recoloured per style (channel order and inversion).
-    ``missing`` lists (style, video) pairs to leave out. Returns the root."""
-    import cv2
-
-    root = Path(root)
-    h, w = size
-    omit = {(int(k), str(v)) for k, v in missing}
-    yy, xx = np.mgrid[0:h, 0:w]
-    for vi, video in enumerate(videos):
-        base = np.stack([xx * 255 // max(w - 1, 1), yy * 255 // max(h - 1, 1), np.full_like(xx, 60 + 40 * vi)], -1)
-        clip = []
-        for t in range(frames):
-            img = base.astype(np.uint8).copy()
-            side = max(2, min(h, w) // 4)
-            y0, x0 = (2 + t) % max(h - side, 1), (1 + 2 * t) % max(w - side, 1)
-            img[y0 : y0 + side, x0 : x0 + side] = (255, 230, 40)
-            clip.append(img)
-        for k in range(styles):
-            if (k, video) in omit:
-                continue
-            folder = root / f"style_{k}" / video
-            folder.mkdir(parents=True, exist_ok=True)
-            perm = [(0, 1, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)][k % 4]
-            for t, img in enumerate(clip):
-                styled = img[..., list(perm)]
-                if (k // 4) % 2 == 1:
-                    styled = 255 - styled
-                cv2.imwrite(str(folder / f"{t}.jpg"), np.ascontiguousarray(styled[..., ::-1]),
-                            [cv2.IMWRITE_JPEG_QUALITY, 95])
-    return root

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from benchmark.pairs import _style_clip
-from benchmark.sampling import uniform_indices
+from benchmark.pairs import style_frames
 from benchmark.styles import DEFAULT_STYLES, STYLES, style_names
+from benchmark.transforms import uniform_indices
 
 LABEL_WIDTH = 120
 
@@ -20,7 +20,7 @@ def style_sheet(clip: np.ndarray, style_ids: Sequence[int], frames: int = 6, sca
     picked = uniform_indices(clip.shape[0], frames)
     names = style_names()
     rows = [("original", clip[picked])]
-    rows += [(f"{k}: {names[k]}", _style_clip(clip, k)[picked]) for k in style_ids]
+    rows += [(f"{k}: {names[k]}", style_frames(clip, k)[picked]) for k in style_ids]
     h, w = clip.shape[1] * scale, clip.shape[2] * scale
     sheet = Image.new("RGB", (LABEL_WIDTH + frames * (w + 2), len(rows) * (h + 2)), (24, 24, 24))
     draw = ImageDraw.Draw(sheet)

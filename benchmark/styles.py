@@ -13,23 +13,23 @@ id, never from global RNG state.
 
 Torch styles run batched on any device; clips are float tensors in ``[0, 1]`` shaped
 ``(T, 3, H, W)`` or ``(B, T, 3, H, W)``. Statistics used for normalisation (RandConv,
-emboss, sketch, false colour) are taken per clip over all its frames, so they are the
-same for every frame and batching does not change the result. The OpenCV styles
+emboss, sketch, cartoon, false colour) are taken per clip over all its frames (in the
+benchmark: the frames the model sees, :mod:`benchmark.pairs`), summed in float64, so they
+are the same for every frame and batching does not change the result beyond float
+rounding of batched kernels (at most one level on a few uint8 pixels in 10^5, measured by
+``tests/test_pair_batch.py``). On CUDA, styles run in full float32 (no TF32). The OpenCV styles
 (``cv_*``) run per frame in numpy on the CPU; they are registered but not in the default
 bank.
 
-The second half of the module measures what a style bank must satisfy:
-:func:`motion_preservation` (relative endpoint error of Farneback optical flow, styled vs
-original; lower is better) and :func:`appearance_similarity` / :func:`ssim` (how alike two
-renderings of the same frames are; lower is better), plus the two test-clip generators
-used by ``scripts/measure_styles.py`` and the tests (:func:`moving_shapes_clip`,
-:func:`camera_clip`).
+What a style bank must satisfy (motion kept, appearance changed), and the thresholds the
+default bank was chosen by, are measured in :mod:`benchmark.style_quality`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,39 +42,18 @@ __all__ = [
     "STYLES",
     "NUM_STYLES",
     "DEFAULT_STYLES",
-    "MOTION_THRESHOLD",
-    "MOTION_MAX_THRESHOLD",
-    "APPEARANCE_THRESHOLD",
-    "COLOUR_MAP_THRESHOLD",
+    "LUMA",
     "Style",
     "StyleBank",
     "style_names",
     "style_id",
     "get_style",
     "apply_style",
-    "motion_preservation",
-    "appearance_similarity",
-    "colour_map_r2",
-    "ssim",
-    "farneback_flows",
-    "to_gray_uint8",
-    "moving_shapes_clip",
-    "camera_clip",
+    "style_uint8",
 ]
 
-#: Relative flow endpoint error (styled vs original) a bank style must stay below, on
-#: average over the test clips of each video kind ...
-MOTION_THRESHOLD = 0.5
-#: ... and on every single test clip (1.0 = as bad as a frozen clip). Clips with sparse,
-#: small motion (mean flow < 1 px) make the per-clip value noisy, hence the looser bound.
-MOTION_MAX_THRESHOLD = 0.75
-#: Mean absolute per-frame Pearson correlation two bank styles must stay below.
-APPEARANCE_THRESHOLD = 0.5
-#: Two bank styles must not be one global colour transform apart: the best affine colour
-#: map from either to the other must explain less than this fraction of the variance.
-COLOUR_MAP_THRESHOLD = 0.75
-
-_LUMA = (0.299, 0.587, 0.114)
+#: Rec. 601 luminance weights (R, G, B).
+LUMA = (0.299, 0.587, 0.114)
 
 StyleFn = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
@@ -94,7 +73,7 @@ def _conv_same(x: torch.Tensor, weight: torch.Tensor, groups: int = 1) -> torch.
 
 def _luma(x: torch.Tensor) -> torch.Tensor:
     """(N, 3, H, W) -> (N, 1, H, W) Rec. 601 luminance."""
-    w = x.new_tensor(_LUMA).view(1, 3, 1, 1)
+    w = x.new_tensor(LUMA).view(1, 3, 1, 1)
     return (x * w).sum(1, keepdim=True)
 
 
@@ -120,11 +99,13 @@ def _sobel(gray: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _clip_stats(x: torch.Tensor, clip_index: torch.Tensor, clips: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-clip, per-channel mean and std of (N, C, H, W) frames, broadcast back to (N, C, 1, 1)."""
+    """Per-clip, per-channel mean and std of (N, C, H, W) frames, broadcast back to (N, C, 1, 1).
+    Summed in float64, so that the float32 statistics do not depend on how a reduction is
+    split (by batch size or threads)."""
     n, c = x.shape[:2]
-    v = x.reshape(clips, n // clips, c, -1)
-    mean = v.mean(dim=(1, 3))
-    std = v.std(dim=(1, 3)).clamp_min(1e-6)
+    v = x.reshape(clips, n // clips, c, -1).double()
+    mean = v.mean(dim=(1, 3)).to(x.dtype)
+    std = v.std(dim=(1, 3)).to(x.dtype).clamp_min(1e-6)
     return mean[clip_index][..., None, None], std[clip_index][..., None, None]
 
 
@@ -175,7 +156,7 @@ def _randconv(x: torch.Tensor, idx: torch.Tensor, clips: int, gen: torch.Generat
     dev = x.device
     h = torch.sin(3.0 * (_conv_same(x - 0.5, w1.to(dev)) + b1.to(dev)[:, None, None]))
     h = torch.sin(3.0 * _conv_same(h, w2.to(dev)))
-    h = F.conv2d(h, w3.to(dev))
+    h = torch.einsum("oc,nchw->nohw", w3.to(dev)[:, :, 0, 0], h).contiguous()  # 1x1 conv, batch-invariant
     mean, std = _clip_stats(h, idx, clips)
     return torch.sigmoid(1.8 * (h - mean) / std)
 
@@ -357,9 +338,24 @@ class Style:
         per_clip = frames.shape[0] // clips
         idx = torch.arange(clips, device=clip.device).repeat_interleave(per_clip)
         gen = torch.Generator().manual_seed(_seed(self.id))
-        with torch.no_grad():
+        with torch.no_grad(), _full_float32(clip.device):
             out = self.fn(frames, idx, clips, gen)
         return out.clamp(0, 1).to(clip.dtype).reshape(shape)
+
+
+@contextmanager
+def _full_float32(device: torch.device) -> Iterator[None]:
+    """CUDA convolutions and matmuls in full float32 (no TF32), so that a style renders
+    the same pixels on a GPU as on the CPU up to float rounding."""
+    if device.type != "cuda":
+        yield
+        return
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
 
 
 def _seed(style_id: int) -> int:
@@ -390,7 +386,8 @@ for _id, (_name, _fn, _native, _desc) in enumerate(_FAMILIES):
 
 NUM_STYLES: int = len(_FAMILIES)
 
-#: The default bank (style ids), chosen by ``scripts/measure_styles.py``: every member has
+#: The default bank (style ids), chosen by ``scripts/measure_styles.py`` with the measures
+#: and thresholds of :mod:`benchmark.style_quality`: every member has
 #: relative flow EPE < MOTION_THRESHOLD on average over the clips of every test-video kind
 #: (and < MOTION_MAX_THRESHOLD on each clip), and every pair of
 #: members has mean |Pearson r| < APPEARANCE_THRESHOLD and colour-map R^2 (both
@@ -425,6 +422,15 @@ def apply_style(clip: torch.Tensor, style_id: int) -> torch.Tensor:
     return get_style(style_id)(clip)
 
 
+def style_uint8(frames: torch.Tensor, style_id: int) -> torch.Tensor:
+    """uint8 frames (T, H, W, 3), or a batch of clips (B, T, H, W, 3), on any device,
+    rendered in style ``style_id``: same shape, dtype and device.  Every clip is styled
+    on its own (per-clip statistics), so a clip's pixels do not depend on the others."""
+    x = frames.movedim(-1, -3).float().div_(255.0)
+    y = apply_style(x, style_id)
+    return y.clamp_(0, 1).mul_(255.0).round_().to(torch.uint8).movedim(-3, -1).contiguous()
+
+
 class StyleBank:
     """An ordered set of styles; ``bank(clip, k)`` renders ``clip`` in the k-th one."""
 
@@ -446,288 +452,3 @@ class StyleBank:
 
     def __repr__(self) -> str:
         return f"StyleBank({list(self.ids)}: {self.names})"
-
-
-# --------------------------------------------------------------------------------------
-# Validation measures.
-# --------------------------------------------------------------------------------------
-
-
-def _as_frames(clip: torch.Tensor | np.ndarray) -> np.ndarray:
-    """A (T, 3, H, W) float clip in [0, 1] (torch or numpy) -> float32 numpy (T, 3, H, W)."""
-    arr = clip.detach().float().cpu().numpy() if isinstance(clip, torch.Tensor) else np.asarray(clip, np.float32)
-    if arr.ndim != 4 or arr.shape[1] != 3:
-        raise ValueError(f"expected one clip (T, 3, H, W), got {arr.shape}")
-    return arr
-
-
-def _gray(arr: np.ndarray) -> np.ndarray:
-    """(T, 3, H, W) -> (T, H, W) Rec. 601 luminance, same float dtype."""
-    return _LUMA[0] * arr[:, 0] + _LUMA[1] * arr[:, 1] + _LUMA[2] * arr[:, 2]
-
-
-def to_gray_uint8(clip: torch.Tensor | np.ndarray, mode: str = "luma") -> np.ndarray:
-    """(T, 3, H, W) in [0, 1] -> (T, H, W) uint8 single channel for optical flow,
-    contrast-stretched per clip (1st-99th percentile).
-
-    ``mode="luma"`` (default) uses Rec. 601 luminance; ``mode="pca"`` projects the colours
-    on the clip's first principal component (sign fixed to correlate positively with
-    luminance). Measured on the test clips, neither is uniformly better; luminance is the
-    conservative choice (a style mapping two colours to equal luminance is penalised)."""
-    arr = _as_frames(clip)
-    if mode == "luma":
-        gray = _gray(arr)
-    elif mode == "pca":
-        pixels = arr.transpose(1, 0, 2, 3).reshape(3, -1).astype(np.float64)
-        pixels = pixels - pixels.mean(1, keepdims=True)
-        _, vecs = np.linalg.eigh(pixels @ pixels.T)
-        axis = vecs[:, -1]
-        if axis @ np.asarray(_LUMA) < 0:
-            axis = -axis
-        gray = np.tensordot(axis.astype(np.float32), arr, axes=([0], [1]))
-    else:
-        raise ValueError(f"unknown gray mode {mode!r}: use 'pca' or 'luma'")
-    lo, hi = np.percentile(gray, [1, 99])
-    gray = (gray - lo) / max(hi - lo, 1e-6)
-    return (np.clip(gray, 0, 1) * 255).round().astype(np.uint8)
-
-
-def farneback_flows(gray: np.ndarray) -> np.ndarray:
-    """Farneback optical flow between consecutive frames: (T, H, W) uint8 -> (T-1, H, W, 2)."""
-    import cv2
-
-    flows = [
-        cv2.calcOpticalFlowFarneback(gray[t], gray[t + 1], None, 0.5, 3, 15, 3, 5, 1.2, 0)
-        for t in range(len(gray) - 1)
-    ]
-    return np.stack(flows)
-
-
-def motion_preservation(
-    clip: torch.Tensor | np.ndarray | None,
-    styled: torch.Tensor | np.ndarray,
-    margin: int = 8,
-    reference_flows: np.ndarray | None = None,
-) -> float:
-    """Relative flow endpoint error of ``styled`` against ``clip`` (both (T, 3, H, W)):
-
-        mean_{t,x} || flow_styled - flow_clip ||  /  mean_{t,x} || flow_clip ||
-
-    with Farneback flow on the luminance, ``margin`` border pixels ignored. 0 = same
-    motion; 1 = as wrong as predicting no motion at all. Lower is better.
-    ``reference_flows`` (``farneback_flows(to_gray_uint8(clip))``) may be passed instead of
-    ``clip`` to reuse them across styles."""
-    if reference_flows is None:
-        if clip is None:
-            raise ValueError("give the original clip or its reference_flows")
-        reference_flows = farneback_flows(to_gray_uint8(clip))
-    f0 = reference_flows
-    f1 = farneback_flows(to_gray_uint8(styled))
-    if margin > 0:
-        f0 = f0[:, margin:-margin, margin:-margin]
-        f1 = f1[:, margin:-margin, margin:-margin]
-    ref = float(np.linalg.norm(f0, axis=-1).mean())
-    if ref < 1e-3:
-        raise ValueError("the reference clip has no measurable motion")
-    return float(np.linalg.norm(f1 - f0, axis=-1).mean() / ref)
-
-
-def appearance_similarity(styled_a: torch.Tensor | np.ndarray, styled_b: torch.Tensor | np.ndarray) -> float:
-    """Mean over frames of |Pearson r| between the pixel values of the same frame in two
-    renderings (T, 3, H, W): each colour channel is centred on its own frame mean, then
-    all channels are pooled (so a global colour cast alone neither raises nor lowers r).
-    Absolute value: an inverted image counts as similar, not as different.
-    0 = unrelated intensities, 1 = identical up to a per-channel offset and one gain.
-    Lower is better."""
-    a = _as_frames(styled_a).astype(np.float64)
-    b = _as_frames(styled_b).astype(np.float64)
-    a = (a - a.mean((2, 3), keepdims=True)).reshape(len(a), -1)
-    b = (b - b.mean((2, 3), keepdims=True)).reshape(len(b), -1)
-    den = np.sqrt((a**2).sum(1) * (b**2).sum(1))
-    r = np.where(den > 0, (a * b).sum(1) / np.maximum(den, 1e-12), 0.0)
-    return float(np.abs(r).mean())
-
-
-def colour_map_r2(source: torch.Tensor | np.ndarray, target: torch.Tensor | np.ndarray) -> float:
-    """Mean over frames of the fraction of ``target``'s pixel variance explained by the
-    best affine colour map (RGB -> RGB, least squares per frame) of ``source``. A style
-    that is only a global linear colour transform scores 1; a non-linear, neighbourhood
-    or non-invertible mapping scores lower. A stricter appearance check than |r|."""
-    a = _as_frames(source).astype(np.float64)
-    b = _as_frames(target).astype(np.float64)
-    t, _, h, w = a.shape
-    x = a.reshape(t, 3, h * w).transpose(0, 2, 1)
-    y = b.reshape(t, 3, h * w).transpose(0, 2, 1)
-    x = x - x.mean(1, keepdims=True)  # centring absorbs the affine offset
-    y = y - y.mean(1, keepdims=True)
-    xtx = x.transpose(0, 2, 1) @ x + 1e-9 * np.eye(3)
-    xty = x.transpose(0, 2, 1) @ y
-    coef = np.linalg.solve(xtx, xty)
-    explained = np.einsum("tij,tij->t", xty, coef)  # = ||x coef||^2 for least squares
-    total = (y**2).sum((1, 2))
-    r2 = np.where(total > 0, explained / np.maximum(total, 1e-12), 1.0)
-    return float(np.clip(r2, 0.0, 1.0).mean())
-
-
-def ssim(clip_a: torch.Tensor | np.ndarray, clip_b: torch.Tensor | np.ndarray, sigma: float = 1.5) -> float:
-    """Mean SSIM (Wang et al. 2004; Gaussian window, C1=(0.01)^2, C2=(0.03)^2) between
-    the luminance of two renderings (T, 3, H, W) in [0, 1], averaged over frames."""
-    import cv2
-
-    def gray(c: torch.Tensor | np.ndarray) -> np.ndarray:
-        return _gray(_as_frames(c).astype(np.float64))
-
-    def smooth(img: np.ndarray) -> np.ndarray:
-        return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
-
-    c1, c2 = 0.01**2, 0.03**2
-    scores = []
-    for x, y in zip(gray(clip_a), gray(clip_b), strict=True):
-        mx, my = smooth(x), smooth(y)
-        vx = smooth(x * x) - mx**2
-        vy = smooth(y * y) - my**2
-        cxy = smooth(x * y) - mx * my
-        s = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx**2 + my**2 + c1) * (vx + vy + c2))
-        scores.append(s.mean())
-    return float(np.mean(scores))
-
-
-# --------------------------------------------------------------------------------------
-# Test clips for the validation: moving textured shapes, and a "real-looking" camera pan.
-# --------------------------------------------------------------------------------------
-
-
-def _pink_noise(rng: np.random.Generator, size: int, channels: int, beta: float = 2.0) -> np.ndarray:
-    """(size, size, channels) noise with a 1/f^(beta/2) amplitude spectrum, scaled to [0, 1]."""
-    f = np.fft.fftfreq(size)
-    r = np.sqrt(f[:, None] ** 2 + f[None, :] ** 2)
-    r[0, 0] = 1.0
-    amp = r ** (-beta / 2)
-    amp[0, 0] = 0.0
-    out = np.empty((size, size, channels), np.float32)
-    for c in range(channels):
-        phase = rng.uniform(0, 2 * np.pi, (size, size))
-        img = np.fft.ifft2(amp * np.exp(1j * phase)).real
-        out[..., c] = (img - img.min()) / (img.max() - img.min())
-    return out
-
-
-def _paste(canvas: np.ndarray, texture: np.ndarray, mask: np.ndarray, affine: np.ndarray) -> None:
-    """Alpha-composite ``texture`` (h, w, 3) with soft ``mask`` (h, w) onto ``canvas`` in
-    place, warped by the 2x3 ``affine`` (texture -> canvas coordinates), bilinear."""
-    import cv2
-
-    h, w = canvas.shape[:2]
-    tex = cv2.warpAffine(texture, affine, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    alpha = cv2.warpAffine(mask, affine, (w, h), flags=cv2.INTER_LINEAR, borderValue=0.0)[..., None]
-    canvas *= 1 - alpha
-    canvas += alpha * tex
-
-
-def _to_clip(frames: list[np.ndarray]) -> torch.Tensor:
-    return torch.from_numpy(np.clip(np.stack(frames), 0, 1)).permute(0, 3, 1, 2).contiguous().float()
-
-
-def moving_shapes_clip(seed: int = 0, frames: int = 16, size: int = 128) -> torch.Tensor:
-    """A synthetic clip (T, 3, size, size): three textured shapes (striped disc, checked
-    square, noisy ellipse) moving and rotating over a slowly drifting textured
-    background, sub-pixel positions, anti-aliased edges."""
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    big = size * 2
-    background = 0.25 + 0.5 * _pink_noise(rng, big, 3, beta=1.6)
-    shapes = []
-    yy, xx = np.mgrid[0:size // 2, 0:size // 2].astype(np.float32)
-    s = size // 2
-    c = (s - 1) / 2
-    for kind in range(3):
-        colour_a, colour_b = rng.uniform(0, 1, 3), rng.uniform(0, 1, 3)
-        if kind == 0:
-            pattern = (np.sin((xx + 0.5 * yy) * 2 * np.pi / rng.uniform(5, 9)) > 0).astype(np.float32)
-            mask = ((xx - c) ** 2 + (yy - c) ** 2 < (0.42 * s) ** 2).astype(np.float32)
-        elif kind == 1:
-            cell = int(rng.integers(4, 8))
-            pattern = (((xx // cell) + (yy // cell)) % 2).astype(np.float32)
-            mask = ((abs(xx - c) < 0.3 * s) & (abs(yy - c) < 0.3 * s)).astype(np.float32)
-        else:
-            pattern = _pink_noise(rng, s, 1, beta=1.0)[..., 0]
-            mask = (((xx - c) / (0.45 * s)) ** 2 + ((yy - c) / (0.25 * s)) ** 2 < 1).astype(np.float32)
-        pattern = cv2.GaussianBlur(pattern, (0, 0), 0.7)
-        texture = pattern[..., None] * colour_a + (1 - pattern[..., None]) * colour_b
-        mask = cv2.GaussianBlur(mask, (0, 0), 0.8)
-        start = rng.uniform(0.25 * size, 0.75 * size, 2)
-        velocity = rng.uniform(1.0, 2.5, 2) * rng.choice([-1, 1], 2)
-        spin = rng.uniform(-3, 3)
-        shapes.append((texture.astype(np.float32), mask, start, velocity, spin))
-    bg_velocity = rng.uniform(-0.6, 0.6, 2)
-    out = []
-    for t in range(frames):
-        shift = np.float32([[1, 0, size / 2 + bg_velocity[0] * t], [0, 1, size / 2 + bg_velocity[1] * t]])
-        canvas = cv2.warpAffine(background, shift, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                borderMode=cv2.BORDER_REFLECT)
-        canvas = np.ascontiguousarray(canvas)
-        for texture, mask, start, velocity, spin in shapes:
-            centre = start + velocity * t
-            m = cv2.getRotationMatrix2D((c, c), spin * t, 1.0)
-            m[:, 2] += centre - c
-            _paste(canvas, texture, mask, m)
-        out.append(canvas)
-    return _to_clip(out)
-
-
-def _photo_like(rng: np.random.Generator, size: int) -> np.ndarray:
-    """A photo-like (size, size, 3) image: 1/f^2 luminance and chroma fields plus blurred
-    ellipses of varied colour and some fine texture patches."""
-    import cv2
-
-    lum = _pink_noise(rng, size, 1, beta=2.0)
-    chroma = _pink_noise(rng, size, 3, beta=2.4) - 0.5
-    img = 0.15 + 0.7 * lum + 0.35 * chroma
-    for _ in range(14):
-        layer = np.zeros((size, size), np.float32)
-        centre = tuple(int(v) for v in rng.uniform(0, size, 2))
-        axes = tuple(int(v) for v in rng.uniform(size * 0.03, size * 0.15, 2))
-        cv2.ellipse(layer, centre, axes, float(rng.uniform(0, 180)), 0, 360, 1.0, -1)
-        layer = cv2.GaussianBlur(layer, (0, 0), rng.uniform(0.7, 3.0))[..., None]
-        img = img * (1 - layer) + layer * rng.uniform(0, 1, 3)
-    fine = _pink_noise(rng, size, 1, beta=0.5)
-    region = cv2.GaussianBlur((_pink_noise(rng, size, 1, beta=3.0) > 0.55).astype(np.float32), (0, 0), 4)
-    img = img + 0.12 * (fine - 0.5) * region[..., None]
-    return np.clip(img, 0, 1).astype(np.float32)
-
-
-def camera_clip(seed: int = 0, frames: int = 16, size: int = 128) -> torch.Tensor:
-    """A "real-looking" clip (T, 3, size, size): a camera window panning (sub-pixel steps)
-    and slowly zooming over a photo-like image, with a textured object rotating and
-    moving in front of it."""
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    big = size * 3
-    scene = _photo_like(rng, big)
-    obj_size = size // 2
-    obj = _photo_like(rng, obj_size)
-    yy, xx = np.mgrid[0:obj_size, 0:obj_size].astype(np.float32)
-    c = (obj_size - 1) / 2
-    mask = (((xx - c) / (0.45 * obj_size)) ** 2 + ((yy - c) / (0.3 * obj_size)) ** 2 < 1).astype(np.float32)
-    mask = cv2.GaussianBlur(mask, (0, 0), 1.0)
-    pan = rng.uniform(0.8, 1.8, 2) * rng.choice([-1, 1], 2)
-    zoom = rng.uniform(0.004, 0.01)
-    spin = rng.uniform(3, 6) * rng.choice([-1, 1])
-    obj_start = rng.uniform(0.35 * size, 0.65 * size, 2)
-    obj_velocity = rng.uniform(-1.5, 1.5, 2)
-    out = []
-    for t in range(frames):
-        scale = 1.0 + zoom * t
-        centre = np.array([big / 2, big / 2]) + pan * t
-        # canvas -> scene: x_scene = centre + (x - size/2) / scale
-        m = np.float32([[1 / scale, 0, centre[0] - size / 2 / scale], [0, 1 / scale, centre[1] - size / 2 / scale]])
-        canvas = cv2.warpAffine(scene, m, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                borderMode=cv2.BORDER_REFLECT)
-        canvas = np.ascontiguousarray(canvas)
-        r = cv2.getRotationMatrix2D((c, c), spin * t, 1.0)
-        r[:, 2] += obj_start + obj_velocity * t - c
-        _paste(canvas, obj, mask, r)
-        out.append(canvas)
-    return _to_clip(out)

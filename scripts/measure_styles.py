@@ -3,12 +3,12 @@
 For every registered style (benchmark/styles.py) and every test video:
 
 - motion: relative endpoint error of Farneback optical flow, styled clip vs original
-  (:func:`benchmark.styles.motion_preservation`; 0 = same flow, 1 = as bad as no motion);
+  (:func:`benchmark.style_quality.motion_preservation`; 0 = same flow, 1 = as bad as no motion);
 - appearance: mean per-frame |Pearson r| of RGB values and luminance SSIM, between each
   style and the original and between every pair of styles (lower = more different).
 
-Test videos: moving textured shapes (synthetic-looking), a camera panning/zooming over a
-photo-like 1/f image with a rotating object (real-looking), and, if ``tasks.synthetic``
+Test videos (``scripts/style_clips.py``): moving textured shapes (synthetic-looking), a
+camera panning/zooming over a photo-like 1/f image with a rotating object (real-looking), and, if ``tasks.synthetic``
 provides it, clips of ``get_world("synthetic-motion")``. Controls show the metric can
 fail: a frozen clip, a strong screen-space texture and a per-frame (flickering) style.
 
@@ -33,7 +33,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from style_clips import camera_clip, moving_shapes_clip  # scripts/style_clips.py
 
+from benchmark import style_quality as Q
 from benchmark import styles as S
 
 
@@ -75,8 +77,8 @@ def _controls() -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
 def measure(frames: int = 16, size: int = 128, seeds: int = 2, world: bool = True) -> dict:
     """All measurements as a JSON-able dict."""
     videos: dict[str, list[torch.Tensor]] = {
-        "synthetic": [S.moving_shapes_clip(s, frames, size) for s in range(seeds)],
-        "real_like": [S.camera_clip(s, frames, size) for s in range(seeds)],
+        "synthetic": [moving_shapes_clip(s, frames, size) for s in range(seeds)],
+        "real_like": [camera_clip(s, frames, size) for s in range(seeds)],
     }
     notes = {}
     if world:
@@ -85,7 +87,7 @@ def measure(frames: int = 16, size: int = 128, seeds: int = 2, world: bool = Tru
         if clips:
             videos["world"] = clips
     names = S.style_names()
-    flows = {kind: [S.farneback_flows(S.to_gray_uint8(c)) for c in clips] for kind, clips in videos.items()}
+    flows = {kind: [Q.farneback_flows(Q.to_gray_uint8(c)) for c in clips] for kind, clips in videos.items()}
     originals = [c for clips in videos.values() for c in clips]
     step = max(1, frames // 4)  # appearance metrics on every step-th frame (4 per clip)
 
@@ -93,14 +95,14 @@ def measure(frames: int = 16, size: int = 128, seeds: int = 2, world: bool = Tru
         xs, ys = [x[::step] for x in xs], [y[::step] for y in ys]
         pairs_ = list(zip(xs, ys, strict=True))
         return {
-            "r": float(np.mean([S.appearance_similarity(x, y) for x, y in pairs_])),
-            "ssim": float(np.mean([S.ssim(x, y) for x, y in pairs_])),
-            "r2_colour_map": float(np.mean([S.colour_map_r2(x, y) for x, y in pairs_])),
-            "r2_colour_map_reverse": float(np.mean([S.colour_map_r2(y, x) for x, y in pairs_])),
+            "r": float(np.mean([Q.appearance_similarity(x, y) for x, y in pairs_])),
+            "ssim": float(np.mean([Q.ssim(x, y) for x, y in pairs_])),
+            "r2_colour_map": float(np.mean([Q.colour_map_r2(x, y) for x, y in pairs_])),
+            "r2_colour_map_reverse": float(np.mean([Q.colour_map_r2(y, x) for x, y in pairs_])),
         }
 
     def epes(kind: str, outs: list[torch.Tensor]) -> dict[str, float]:
-        vals = [S.motion_preservation(None, o, reference_flows=f) for f, o in zip(flows[kind], outs, strict=True)]
+        vals = [Q.motion_preservation(None, o, reference_flows=f) for f, o in zip(flows[kind], outs, strict=True)]
         return {f"epe_{kind}": float(np.mean(vals)), f"epe_max_{kind}": float(np.max(vals))}
 
     styled: dict[str, list[torch.Tensor]] = {}
@@ -126,9 +128,9 @@ def measure(frames: int = 16, size: int = 128, seeds: int = 2, world: bool = Tru
     default_ok, default_why = check_bank(S.DEFAULT_STYLES, per_style, pairs, kinds)
     return {
         "config": {"frames": frames, "size": size, "seeds": seeds, "video_kinds": kinds,
-                   "motion_threshold": S.MOTION_THRESHOLD,
-                   "motion_max_threshold": S.MOTION_MAX_THRESHOLD, "appearance_threshold": S.APPEARANCE_THRESHOLD,
-                   "colour_map_threshold": S.COLOUR_MAP_THRESHOLD},
+                   "motion_threshold": Q.MOTION_THRESHOLD,
+                   "motion_max_threshold": Q.MOTION_MAX_THRESHOLD, "appearance_threshold": Q.APPEARANCE_THRESHOLD,
+                   "colour_map_threshold": Q.COLOUR_MAP_THRESHOLD},
         "notes": notes,
         "styles": per_style,
         "controls": controls,
@@ -151,13 +153,13 @@ def _pair(pairs: dict, a: str, b: str) -> dict[str, float]:
 def _differ(pairs: dict, a: str, b: str) -> bool:
     """Appearance rules for two bank members: low |r| and no global colour map between them."""
     p = _pair(pairs, a, b)
-    return p["r"] < S.APPEARANCE_THRESHOLD and max(p["r2_colour_map"], p["r2_colour_map_reverse"]) < S.COLOUR_MAP_THRESHOLD
+    return p["r"] < Q.APPEARANCE_THRESHOLD and max(p["r2_colour_map"], p["r2_colour_map_reverse"]) < Q.COLOUR_MAP_THRESHOLD
 
 
 def _moves(row: dict, kinds: list[str]) -> bool:
     """Motion rule: mean relative EPE per kind below MOTION_THRESHOLD and every clip below
     MOTION_MAX_THRESHOLD."""
-    return all(row[f"epe_{k}"] < S.MOTION_THRESHOLD and row[f"epe_max_{k}"] < S.MOTION_MAX_THRESHOLD for k in kinds)
+    return all(row[f"epe_{k}"] < Q.MOTION_THRESHOLD and row[f"epe_max_{k}"] < Q.MOTION_MAX_THRESHOLD for k in kinds)
 
 
 def propose_bank(per_style: dict, pairs: dict, kinds: list[str]) -> dict:
@@ -179,11 +181,11 @@ def check_bank(ids: tuple[int, ...], per_style: dict, pairs: dict, kinds: list[s
     names = [S.style_names()[i] for i in ids]
     for n in names:
         if not _moves(per_style[n], kinds):
-            return False, f"{n}: relative EPE >= {S.MOTION_THRESHOLD} (mean) or >= {S.MOTION_MAX_THRESHOLD} (a clip)"
+            return False, f"{n}: relative EPE >= {Q.MOTION_THRESHOLD} (mean) or >= {Q.MOTION_MAX_THRESHOLD} (a clip)"
     for a, b in itertools.combinations(names, 2):
         if not _differ(pairs, a, b):
-            return False, (f"{a} vs {b}: |r| >= {S.APPEARANCE_THRESHOLD} or colour-map R2 >= "
-                           f"{S.COLOUR_MAP_THRESHOLD}")
+            return False, (f"{a} vs {b}: |r| >= {Q.APPEARANCE_THRESHOLD} or colour-map R2 >= "
+                           f"{Q.COLOUR_MAP_THRESHOLD}")
     return True, "ok"
 
 

@@ -12,10 +12,20 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
+from benchmark import video as video_mod
 from benchmark.errors import DataError
+from benchmark.video import (
+    center_crop,
+    decode_frames,
+    read_clip,
+    resize_short_side,
+    sample_indices,
+    segment_frames,
+)
 from tasks.action_recognition.datasets import DATASETS, ClipRecord, collate_clips
-from tasks.action_recognition.datasets import video as video_mod
-from tasks.action_recognition.datasets.fixtures import (
+from tasks.action_recognition.datasets.kinetics import clip_name
+from tasks.action_recognition.datasets.ssv2 import template_key
+from tests.fixtures.action_datasets import (
     frame_index_of,
     synthetic_frames,
     write_activitynet_fixture,
@@ -23,16 +33,6 @@ from tasks.action_recognition.datasets.fixtures import (
     write_kinetics_fixture,
     write_ssv2_fixture,
     write_video,
-)
-from tasks.action_recognition.datasets.kinetics import clip_name
-from tasks.action_recognition.datasets.ssv2 import template_key
-from tasks.action_recognition.datasets.video import (
-    center_crop,
-    decode_frames,
-    read_clip,
-    resize_short_side,
-    sample_indices,
-    segment_frames,
 )
 
 # (registry name, writer, evaluation split, a broken video of that split)

@@ -13,7 +13,7 @@ from tasks.avos.datasets import (
     read_davis2016,
     read_moca,
 )
-from tasks.avos.fixtures import write_davis2016_fixture, write_moca_fixture
+from tests.fixtures.avos_datasets import write_davis2016_fixture, write_moca_fixture
 
 
 @pytest.fixture

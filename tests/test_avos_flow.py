@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from tasks.avos.fixtures import sequence_frames
 from tasks.avos.flow import FlowCache, FlowParams, cached_flow, compute_flow, read_flow_image
 from tasks.avos.flow_colour import colour_wheel, flow_to_colour, jitter_flow_image, sample_jitter
+from tests.fixtures.avos_datasets import sequence_frames
 
 
 def uniform_flow(u: float, v: float, shape=(4, 4)) -> np.ndarray:

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.estimator import DYNAMIC, STATIC
+from benchmark.factors import DYNAMIC, STATIC
 from benchmark.manifest import InputSpec
-from benchmark.pairs import PairSpec
+from benchmark.pair_batch import render_pairs
+from benchmark.pairs import PairSpec, parse_protocol
 from benchmark.probe import LayerProbe
 from tasks.avos.adapter import AvosTask
 from tasks.avos.datasets import SyntheticAvosSource
 from tasks.avos.models import CROSS_CONNECTIONS, FUSIONS, TwoStreamAvos
-from tasks.avos.pairs import AvosStylizedPairs, AvosTruePairs, get_avos_protocol
 
 SMALL = (4, 8, 8)
 SPEC = InputSpec(frames=1, size=32, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
@@ -69,31 +69,30 @@ def test_bad_options_are_refused():
 
 @pytest.fixture
 def source() -> SyntheticAvosSource:
-    src = SyntheticAvosSource("synthetic-avos", "val", limit=2, frames=4, size=48)
-    src.input_size = 32
-    return src
+    return SyntheticAvosSource("synthetic-avos", "val", limit=2, frames=4, size=48, input_size=32)
 
 
 def test_true_pairs_come_at_the_input_size(source):
-    pair = AvosTruePairs()(source, PairSpec(pair_id=0, factor=DYNAMIC, item=1, seed=3))
+    pair = parse_protocol("true", AvosTask())(source, PairSpec(pair_id=0, factor=DYNAMIC, item=1, seed=3))
     assert pair.a.rgb.shape == pair.b.rgb.shape == (32, 32, 3) and pair.shuffle_b is None
 
 
 def test_stylized_dynamic_pairs_share_the_flow_and_static_pairs_share_the_frame(source):
-    protocol = AvosStylizedPairs()
-    dynamic = protocol(source, PairSpec(0, DYNAMIC, 1, seed=11))
+    task = AvosTask()
+    protocol = parse_protocol("stylize:0,1", task, SPEC)
+    [dynamic, static] = render_pairs(task, [protocol(source, PairSpec(0, DYNAMIC, 1, seed=11)),
+                                            protocol(source, PairSpec(1, STATIC, 1, seed=11))], "cpu")
     assert np.array_equal(dynamic.a.flow, dynamic.b.flow)
     assert not np.array_equal(dynamic.a.rgb, dynamic.b.rgb)
-    static = protocol(source, PairSpec(1, STATIC, 1, seed=11))
+    assert not np.array_equal(dynamic.a.rgb, source.clip(1).rgb)  # styled
     assert np.array_equal(static.a.rgb, static.b.rgb)
-    assert not np.array_equal(static.a.flow, static.b.flow)
-    assert isinstance(get_avos_protocol("stylize:0,1"), AvosStylizedPairs)
+    assert not np.array_equal(static.a.flow, static.b.flow) and static.shuffle_b is None
 
 
 def test_adapter_builds_the_model_input_from_pair_samples(source):
     task = AvosTask()
-    assert task.default_protocol("synthetic-avos") == "true"
-    assert task.default_protocol("davis2016") == "stylize"
-    pair = task.pair_protocol("true")(source, PairSpec(0, STATIC, 0, seed=5))
+    assert task.spec.dataset("synthetic-avos").default_protocol == "true"
+    assert task.spec.dataset("davis2016").default_protocol == "stylize"
+    pair = parse_protocol("true", task)(source, PairSpec(0, STATIC, 0, seed=5))
     x = task.model_input([pair.a, pair.b], SPEC, [None, None])
     assert isinstance(x, list) and [t.shape for t in x] == [(2, 3, 32, 32)] * 2

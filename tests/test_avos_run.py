@@ -11,12 +11,12 @@ import yaml
 from safetensors.torch import save_file
 
 from benchmark.cli import main
+from benchmark.hashing import sha256_file
 from benchmark.results import read_result, result_files
 from benchmark.runner import RunOptions, run
-from benchmark.submission import sha256_file
 from benchmark.validate import validate_submission
-from tasks.avos.fixtures import write_davis2016_fixture
 from tasks.avos.models import TwoStreamAvos
+from tests.fixtures.avos_datasets import write_davis2016_fixture
 
 REFERENCE = Path(__file__).resolve().parents[1] / "submissions" / "avos-reciprocal-gated-gatedfusion"
 FEW = dict(pairs=16, batch_size=8, eval_clips=8, bootstrap=20, progress=False)
@@ -58,18 +58,26 @@ def write_tiny_avos_submission(root: Path, datasets: str = "[davis2016]") -> Pat
 
 
 @pytest.mark.parametrize("flow_cache", ["default", "off"])
-def test_tiny_model_runs_on_a_davis_fixture_with_stylized_pairs(tmp_path, capsys, monkeypatch, flow_cache):
-    monkeypatch.setenv("MOTION_BENCH_FLOW_CACHE", str(tmp_path / "flow") if flow_cache == "default" else "off")
+def test_tiny_model_runs_on_a_davis_fixture_with_stylized_pairs(tmp_path, capsys, flow_cache):
+    cache = str(tmp_path / "flow") if flow_cache == "default" else "off"
     root = write_davis2016_fixture(tmp_path / "DAVIS", train=1, val=2, frames=4).root
     folder = write_tiny_avos_submission(tmp_path / "submissions")
     code = main(["run", str(folder), "--dataset", "davis2016", "--data-root", str(root), "--pairs", "12",
-                 "--batch-size", "4", "--bootstrap", "10", "--no-progress"])
+                 "--batch-size", "4", "--bootstrap", "10", "--no-progress", "--task-option", f"flow.cache={cache}",
+                 "--task-option", "flow.method=dis", "--update-results"])
     assert code == 0, capsys.readouterr().err
     [path] = result_files(folder)
     result = read_result(path)
     assert result.pair_protocol == "stylize" and result.dataset.split == "val"
     assert result.dataset.num_items == 2 * 3
     assert {"jf_mean", "jf_mean_static", "jf_mean_shuffled"} <= set(result.metrics)
+    # the convention defaults to the dataset's; the flow cache changes no number (not recorded)
+    assert result.task_options == {"flow.method": "dis", "flow.root": None, "eval.convention": "davis2016",
+                                   "moca.iou": "mask"}
+    interval = result.metric_intervals["jf_mean"]  # 2 sequences: too few units for an interval
+    assert interval.value == result.metrics["jf_mean"] and interval.low is None
+    assert {"j_decay", "miou", "sr50", "sr_mean"} <= set(result.metrics)
+    assert (result.eval_count, result.eval_unit) == (2, "sequence")
     assert validate_submission(folder) == []
     assert (tmp_path / "flow").is_dir() == (flow_cache == "default")
 
@@ -88,3 +96,16 @@ AVOS_SUBMISSIONS = sorted((REFERENCE.parent).glob("avos-*"))
 @pytest.mark.parametrize("folder", AVOS_SUBMISSIONS, ids=[p.name for p in AVOS_SUBMISSIONS])
 def test_every_avos_submission_validates(folder):
     assert validate_submission(folder) == []
+
+
+def test_resume_with_another_flow_method_is_refused_naming_the_option(tmp_path, monkeypatch):
+    from benchmark.errors import BenchmarkError
+    from benchmark.estimator import StaticDynamicEstimator
+
+    folder = write_tiny_avos_submission(tmp_path / "submissions", datasets="[synthetic-avos]")
+    monkeypatch.setattr(StaticDynamicEstimator, "update", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        run(folder, RunOptions(output=tmp_path / "out", checkpoint_every=1, **FEW))
+    monkeypatch.undo()
+    with pytest.raises(BenchmarkError, match="task_options.flow.method: checkpoint 'farneback', now 'dis'"):
+        run(folder, RunOptions(output=tmp_path / "out", resume=True, task_options=("flow.method=dis",), **FEW))

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 
 from benchmark.errors import DataError
-from benchmark.prestylized import PrestylizedStore, write_fixture
+from benchmark.prestylized import PrestylizedStore
+from tests.fixtures.prestylized import write_prestylized_fixture
 
 
 @pytest.fixture()
 def tree(tmp_path: Path) -> Path:
-    return write_fixture(tmp_path / "ds", videos=("v1", "v2"), styles=4, frames=12, size=(24, 32))
+    return write_prestylized_fixture(tmp_path / "ds", videos=("v1", "v2"), styles=4, frames=12, size=(24, 32))
 
 
 def test_lists_styles_and_videos(tree: Path) -> None:
@@ -44,7 +45,7 @@ def test_load_selected_frames_in_order(tree: Path) -> None:
 
 
 def test_rgb_channel_order(tmp_path: Path) -> None:
-    store = PrestylizedStore(write_fixture(tmp_path, videos=("a",), styles=1, frames=2, size=(16, 16)))
+    store = PrestylizedStore(write_prestylized_fixture(tmp_path, videos=("a",), styles=1, frames=2, size=(16, 16)))
     frame = store.load("a", 0, [0])[0].astype(int)
     # The fixture's gradient puts x in red and y in green (style 0 keeps channel order).
     assert frame[8, -1, 0] > 200 and frame[8, 0, 0] < 40
@@ -69,7 +70,7 @@ def test_missing_style_folder_requested(tree: Path) -> None:
 
 
 def test_video_missing_in_one_style(tmp_path: Path) -> None:
-    root = write_fixture(tmp_path, videos=("v1", "v2"), styles=3, frames=2, missing=[(2, "v2")])
+    root = write_prestylized_fixture(tmp_path, videos=("v1", "v2"), styles=3, frames=2, missing=[(2, "v2")])
     with pytest.raises(DataError, match=r"'v2'.*style_2"):
         PrestylizedStore(root)
 

@@ -6,8 +6,8 @@ import pytest
 
 from benchmark.cli import main
 from benchmark.results import read_result, result_files
-from tasks.action_recognition.datasets.fixtures import write_diving48_fixture
 from tests.conftest import write_tiny_submission
+from tests.fixtures.action_datasets import write_diving48_fixture
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def test_run_on_diving48_with_stylized_pairs(tmp_path, diving48_submission, caps
     root = tmp_path / "Diving48"
     write_diving48_fixture(root, n_videos=8, frames=16)
     code = main(["run", str(diving48_submission), "--dataset", "diving48", "--data-root", str(root),
-                 "--pairs", "16", "--batch-size", "4", "--bootstrap", "20", "--no-progress"])
+                 "--pairs", "16", "--batch-size", "4", "--bootstrap", "20", "--no-progress", "--update-results"])
     assert code == 0, capsys.readouterr().err
     [path] = result_files(diving48_submission)
     result = read_result(path)
@@ -34,7 +34,7 @@ def test_bad_videos_fail_or_are_skipped_and_counted(tmp_path, diving48_submissio
     root = tmp_path / "Diving48"
     fixture = write_diving48_fixture(root, n_videos=8, frames=16, broken={"dive003xYz_00003": "garbage"})
     args = ["run", str(diving48_submission), "--dataset", "diving48", "--data-root", str(root),
-            "--pairs", "16", "--batch-size", "4", "--bootstrap", "20", "--no-progress"]
+            "--pairs", "16", "--batch-size", "4", "--bootstrap", "20", "--no-progress", "--update-results"]
     assert main(args) != 0
     err = capsys.readouterr().err
     assert "dive003xYz_00003" in err and "--on-bad-video skip" in err
@@ -53,15 +53,15 @@ def test_real_dataset_without_data_root_says_what_to_do(diving48_submission, cap
 
 
 def test_run_with_prestylized_pairs(tmp_path, diving48_submission):
-    from benchmark.prestylized import write_fixture
+    from tests.fixtures.prestylized import write_prestylized_fixture
 
     root = tmp_path / "Diving48"
     fixture = write_diving48_fixture(root, n_videos=8, frames=16)
     styled = tmp_path / "Diving48-styled"
-    write_fixture(styled, videos=tuple(fixture.splits["test"]), styles=3, frames=12, size=(40, 48))
+    write_prestylized_fixture(styled, videos=tuple(fixture.splits["test"]), styles=3, frames=12, size=(40, 48))
     args = ["run", str(diving48_submission), "--dataset", "diving48", "--data-root", str(root),
             "--pair-protocol", f"prestylized:{styled}", "--pairs", "12", "--batch-size", "4",
-            "--bootstrap", "20", "--no-progress"]
+            "--bootstrap", "20", "--no-progress", "--update-results"]
     assert main(args) == 0
     result = read_result(diving48_submission / "results" / "diving48__prestylized.json")
     assert result.pair_protocol == f"prestylized:{styled}"
@@ -69,12 +69,12 @@ def test_run_with_prestylized_pairs(tmp_path, diving48_submission):
 
 
 def test_prestylized_copy_missing_a_video_names_it(tmp_path, diving48_submission, capsys):
-    from benchmark.prestylized import write_fixture
+    from tests.fixtures.prestylized import write_prestylized_fixture
 
     root = tmp_path / "Diving48"
     fixture = write_diving48_fixture(root, n_videos=4, frames=16)
     styled = tmp_path / "styled"
-    write_fixture(styled, videos=tuple(fixture.splits["test"][:1]), styles=2, frames=8)
+    write_prestylized_fixture(styled, videos=tuple(fixture.splits["test"][:1]), styles=2, frames=8)
     args = ["run", str(diving48_submission), "--dataset", "diving48", "--data-root", str(root),
             "--pair-protocol", f"prestylized:{styled}", "--pairs", "8", "--no-progress"]
     assert main(args) != 0

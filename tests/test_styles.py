@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 import torch
 
+from benchmark import style_quality as Q
 from benchmark import styles as S
 from benchmark.errors import BenchmarkError
+from scripts.style_clips import camera_clip, moving_shapes_clip
 
 ALL = S.style_names()
 TORCH_NATIVE = [n for n in ALL if S.STYLES.get(n).torch_native]
@@ -126,27 +128,27 @@ def test_gpu_matches_cpu(name: str, clip: torch.Tensor, styled: dict[str, torch.
 
 
 def test_measures_on_identities() -> None:
-    c = S.camera_clip(0, frames=3, size=48)
-    assert S.appearance_similarity(c, c) == pytest.approx(1.0)
-    assert S.appearance_similarity(c, 1 - c) == pytest.approx(1.0)  # inversion is not a change
-    assert S.ssim(c, c) == pytest.approx(1.0)
-    assert S.colour_map_r2(c, 0.2 + 0.5 * c[:, [2, 0, 1]]) == pytest.approx(1.0, abs=1e-6)
+    c = camera_clip(0, frames=3, size=48)
+    assert Q.appearance_similarity(c, c) == pytest.approx(1.0)
+    assert Q.appearance_similarity(c, 1 - c) == pytest.approx(1.0)  # inversion is not a change
+    assert Q.ssim(c, c) == pytest.approx(1.0)
+    assert Q.colour_map_r2(c, 0.2 + 0.5 * c[:, [2, 0, 1]]) == pytest.approx(1.0, abs=1e-6)
     g = torch.Generator().manual_seed(0)
     noise = torch.rand(c.shape, generator=g)
-    assert S.appearance_similarity(c, noise) < 0.05 and S.ssim(c, noise) < 0.1
+    assert Q.appearance_similarity(c, noise) < 0.05 and Q.ssim(c, noise) < 0.1
 
 
 @pytest.fixture(scope="module")
 def moving() -> list[torch.Tensor]:
-    return [S.moving_shapes_clip(0, frames=8, size=96), S.camera_clip(0, frames=8, size=96)]
+    return [moving_shapes_clip(0, frames=8, size=96), camera_clip(0, frames=8, size=96)]
 
 
 def test_test_clips_move(moving: list[torch.Tensor]) -> None:
     for clip in moving:
         assert clip.shape == (8, 3, 96, 96)
-        flows = S.farneback_flows(S.to_gray_uint8(clip))
+        flows = Q.farneback_flows(Q.to_gray_uint8(clip))
         assert np.linalg.norm(flows, axis=-1).mean() > 0.5
-        assert S.motion_preservation(clip, clip) == 0.0
+        assert Q.motion_preservation(clip, clip) == 0.0
 
 
 def test_metric_rejects_frozen_and_screen_space_texture(moving: list[torch.Tensor]) -> None:
@@ -154,24 +156,24 @@ def test_metric_rejects_frozen_and_screen_space_texture(moving: list[torch.Tenso
     g = torch.Generator().manual_seed(0)
     for clip in moving:
         frozen = clip[:1].expand_as(clip)
-        assert S.motion_preservation(clip, frozen) > 0.9
+        assert Q.motion_preservation(clip, frozen) > 0.9
         texture = torch.rand(1, 1, 96, 96, generator=g)
-        assert S.motion_preservation(clip, 0.15 * clip + 0.85 * texture) > 0.9
+        assert Q.motion_preservation(clip, 0.15 * clip + 0.85 * texture) > 0.9
 
 
 @pytest.mark.parametrize("sid", S.DEFAULT_STYLES)
 def test_default_styles_preserve_motion(sid: int, moving: list[torch.Tensor]) -> None:
     for clip in moving:
-        assert S.motion_preservation(clip, S.apply_style(clip, sid)) < S.MOTION_THRESHOLD
+        assert Q.motion_preservation(clip, S.apply_style(clip, sid)) < Q.MOTION_THRESHOLD
 
 
 def test_default_styles_change_appearance(moving: list[torch.Tensor]) -> None:
     for clip in moving:
         outs = {sid: S.apply_style(clip[::2], sid) for sid in S.DEFAULT_STYLES}
         for a, b in itertools.combinations(S.DEFAULT_STYLES, 2):
-            assert S.appearance_similarity(outs[a], outs[b]) < S.APPEARANCE_THRESHOLD, (ALL[a], ALL[b])
-            r2 = max(S.colour_map_r2(outs[a], outs[b]), S.colour_map_r2(outs[b], outs[a]))
-            assert r2 < S.COLOUR_MAP_THRESHOLD, (ALL[a], ALL[b])
+            assert Q.appearance_similarity(outs[a], outs[b]) < Q.APPEARANCE_THRESHOLD, (ALL[a], ALL[b])
+            r2 = max(Q.colour_map_r2(outs[a], outs[b]), Q.colour_map_r2(outs[b], outs[a]))
+            assert r2 < Q.COLOUR_MAP_THRESHOLD, (ALL[a], ALL[b])
 
 
 @pytest.mark.benchmark(group="styles")

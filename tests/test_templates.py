@@ -22,8 +22,8 @@ from benchmark.probe import LayerProbe
 from benchmark.results import read_result, result_files
 from benchmark.runner import RunOptions, run
 from benchmark.submission import build_model
+from benchmark.transforms import clips_to_input as model_input
 from benchmark.validate import validate_submission
-from tasks.action_recognition.transforms import model_input
 
 SUBMISSIONS = Path(__file__).resolve().parents[1] / "submissions"
 TEMPLATES = sorted(  # the action-recognition templates (other tasks test their own)
@@ -55,6 +55,7 @@ CASES: dict[str, Case] = {
     "template-c2d-r50": Case(RES50),
     "template-i3d-r50": Case(RES50),
     "template-slow-r50": Case(RES50),
+    "template-fastonly-r50": Case(FAST, frames=8),
     "template-slowfast-r50": Case(
         {**{f"slow_{k}": v for k, v in SLOW.items()}, **{f"fast_{k}": v for k, v in FAST.items()},
          **{k: SLOW[k] + FAST[k] for k in SLOW}},
@@ -148,12 +149,12 @@ def test_template_runs_the_whole_pipeline(name, tmp_path):
     assert count == 1
     manifest.write_text(text)
 
-    result, path = run(folder, RunOptions(pairs=8, batch_size=4, eval_clips=EVAL_CLIPS, bootstrap=20, progress=False))
+    result, path = run(folder, RunOptions(pairs=8, batch_size=4, eval_clips=EVAL_CLIPS, bootstrap=20, progress=False, update_results=True))
     assert result.provenance == "template" and result.weights_sha256 is None
     assert result.dataset.name == "synthetic-motion"
     assert [layer.name for layer in result.layers] == list(CASES[name].widths)
     assert [layer.units for layer in result.layers] == list(CASES[name].widths.values())
-    assert "top1" in result.metrics and result.eval_clips == EVAL_CLIPS  # accuracy on 8 clips only
+    assert "top1" in result.metrics and result.eval_count == EVAL_CLIPS  # accuracy on 8 clips only
     assert result_files(folder) == [path] and read_result(path).provenance == "template"
     assert validate_submission(folder) == []
     board = tmp_path / "leaderboard.md"

@@ -13,32 +13,20 @@ from benchmark.changes import changed_submissions
 from benchmark.cli import main
 from benchmark.errors import BenchmarkError, ManifestError
 from benchmark.manifest import load_submission
-from benchmark.results import DatasetInfo, IntervalModel, LayerResult, Result, write_result
+from benchmark.results import (
+    RESULT_SCHEMA,
+    DatasetInfo,
+    LayerResult,
+    Result,
+)
 from benchmark.runner import RunOptions, run
-from benchmark.submission import sha256_file
+from benchmark.tasks import get_spec, task_names
 from benchmark.validate import validate_submission
-from tasks.action_recognition.sources import WorldSource
 from tests.conftest import write_tiny_submission
+from tests.fixtures.results import measured_result
 
 REPO = Path(__file__).resolve().parents[1]
 REPORTED = sorted((REPO / "submissions").glob("reported-*"))
-
-
-def measured_result(folder: Path, **changes) -> Path:
-    """A verified result for the tiny submission, as ``benchmark run`` would write it."""
-    result = Result(
-        submission=folder.name,
-        task="action_recognition",
-        provenance="verified",
-        dataset=DatasetInfo(name="synthetic-motion", split="val",
-                            fingerprint=WorldSource("synthetic-motion", "val").fingerprint()),
-        pair_protocol="true",
-        layers=[LayerResult(name="stage", percent={"dynamic": 30.0, "static": 20.0, "residual": 50.0},
-                            dynamic_share=IntervalModel(value=0.6, low=0.55, high=0.65))],
-        metrics={"top1": 0.5},
-        weights_sha256=sha256_file(folder / "weights.safetensors"),
-    )
-    return write_result(result.model_copy(update=changes), folder / "results")
 
 
 def edit(path: Path, **fields) -> None:
@@ -187,3 +175,21 @@ def test_changed_lists_changed_folders_and_runnable_ones(repo, monkeypatch, caps
     assert changed_submissions("main") == [Path("submissions/newcomer"), reported]
     assert main(["changed", "--base", "main", "--runnable"]) == 0
     assert capsys.readouterr().out.split() == ["submissions/newcomer"]
+
+
+@pytest.mark.parametrize("task,dataset", [(t, d.name) for t in task_names() for d in get_spec(t).datasets
+                                          if d.synthetic])
+def test_synthetic_fingerprints_are_recomputed_for_every_task(task, dataset):
+    """A result on any task's synthetic dataset is checked against the world as rendered now."""
+    from benchmark.validate import _check_fingerprint, synthetic_fingerprint
+
+    split = get_spec(task).dataset(dataset).pair_split
+    current = synthetic_fingerprint(task, dataset, split)
+    assert current is not None and len(current) == 64
+    result = Result(schema_version=RESULT_SCHEMA, submission="x", task=task, provenance="verified",
+                    dataset=DatasetInfo(name=dataset, split=split, fingerprint="0" * 64), pair_protocol="true",
+                    layers=[LayerResult(name="l", percent={"dynamic": 1.0, "static": 1.0, "residual": 98.0})])
+    [problem] = _check_fingerprint(Path("r.json"), result)
+    assert "is stale" in problem and current in problem
+    assert _check_fingerprint(Path("r.json"), result.model_copy(update={
+        "dataset": DatasetInfo(name=dataset, split=split, fingerprint=current)})) == []

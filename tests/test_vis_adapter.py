@@ -8,8 +8,9 @@ import torch
 from torch import nn
 
 from benchmark.manifest import InputSpec
-from benchmark.pairs import PairSpec
-from benchmark.tasks import EvalOptions, get_task
+from benchmark.pairs import PairSpec, parse_protocol
+from benchmark.task import EvalOptions
+from benchmark.tasks import get_spec, get_task
 from tasks.vis.samples import VisClip, VisInstance
 
 SPEC = InputSpec(frames=4, size=32, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
@@ -54,29 +55,29 @@ class Brightness(nn.Module):
 
 
 def test_datasets_and_default_protocols():
-    task = get_task("vis")
-    assert task.name == "vis" and task.main_metric == "AP"
-    assert task.dataset_names() == ["synthetic-vis", "youtube-vis-2019", "youtube-vis-2021"]
-    assert task.default_protocol("synthetic-vis") == "true"
-    assert task.default_protocol("youtube-vis-2021") == "stylize"
+    spec = get_spec("vis")
+    assert spec.name == "vis" and spec.main_metric.name == "AP"
+    assert spec.dataset_names() == ["synthetic-vis", "youtube-vis-2019", "youtube-vis-2021"]
+    assert spec.dataset("synthetic-vis").default_protocol == "true"
+    assert spec.dataset("youtube-vis-2021").default_protocol == "stylize"
 
 
 def test_the_synthetic_source_gives_clips_labels_and_true_pairs():
     task = get_task("vis")
-    source = task.open_source("synthetic-vis", None, None, SPEC, limit=5)
+    source = task.open_source(task.spec.dataset("synthetic-vis"), "val", None, SPEC, task.spec.options(), limit=5)
     assert (source.split, len(source)) == ("val", 5)
     clip = source.clip(0)
     assert clip.shape == (16, 64, 64, 3) and clip.dtype == np.uint8
     assert source.label(0) == source.sample(0).instances[0].category_id - 1
     a, b = source.true_pair(0, 0, seed=7)  # dynamic pair: same motion, new appearance
     assert np.array_equal(a, clip) and not np.array_equal(a, b)
-    pair = task.pair_protocol("stylize")(source, PairSpec(pair_id=0, factor=1, item=0, seed=3))
+    pair = parse_protocol("stylize", task)(source, PairSpec(pair_id=0, factor=1, item=0, seed=3))
     assert pair.shuffle_b is not None  # static pair: the second clip's frames get permuted
     assert len(source.fingerprint()) == 64
 
 
 def test_a_perfect_model_scores_ap_one_clean_and_shuffled():
-    metrics = get_task("vis").evaluate(Brightness(), WhiteSquares(), SPEC, EvalOptions(batch_size=2, progress=False))
+    metrics = get_task("vis").score(Brightness(), WhiteSquares(), SPEC, EvalOptions(batch_size=2, progress=False))
     assert metrics["AP"] == metrics["AP_shuffled"] == 1.0
     assert metrics["AR1"] == metrics["AR10_shuffled"] == 1.0
     assert metrics["AP_shuffled_rel_drop"] == 0.0
@@ -96,7 +97,7 @@ def test_shuffled_masks_are_put_back_in_frame_order():
 def test_a_split_without_annotations_has_no_ap():
     source = WhiteSquares()
     source.has_annotations = False
-    assert get_task("vis").evaluate(Brightness(), source, SPEC, EvalOptions(progress=False)) == {}
+    assert get_task("vis").score(Brightness(), source, SPEC, EvalOptions(progress=False)) == {}
 
 
 def test_a_model_breaking_the_output_contract_is_told_what_to_return():
@@ -107,7 +108,7 @@ def test_a_model_breaking_the_output_contract_is_told_what_to_return():
             return x.mean((2, 3, 4))
 
     with pytest.raises(BenchmarkError, match="pred_logits"):
-        get_task("vis").evaluate(Logits(), WhiteSquares(), SPEC, EvalOptions(progress=False))
+        get_task("vis").score(Logits(), WhiteSquares(), SPEC, EvalOptions(progress=False))
 
 
 def test_youtube_vis_sources_read_the_published_layout(tmp_path):
@@ -117,13 +118,14 @@ def test_youtube_vis_sources_read_the_published_layout(tmp_path):
     world = get_world("synthetic-vis", train=0, val=2, test=0, frames=6, size=40)
     (export_youtube_vis(world, "val", tmp_path)).rename(tmp_path / "valid.json")
     task = get_task("vis")
-    source = task.open_source("youtube-vis-2021", None, tmp_path, SPEC)  # split "valid" by default
+    dataset = task.spec.dataset("youtube-vis-2021")
+    source = task.open_source(dataset, dataset.eval_split, tmp_path, SPEC, task.spec.options())
     assert (source.split, len(source)) == ("valid", 2)
     assert source.clip(0).shape == (4, 32, 32, 3)  # the model's frames and size
     sample = source.sample(1)
     assert sample.instances[0].masks.shape == (4, 32, 32)
     assert source.label(1) == sample.instances[0].category_id - 1
-    metrics = task.evaluate(Brightness(), source, SPEC, EvalOptions(progress=False))
+    metrics = task.score(Brightness(), source, SPEC, EvalOptions(progress=False))
     assert 0.0 <= metrics["AP"] <= 1.0 and "AP_shuffled" in metrics
 
 
@@ -131,4 +133,5 @@ def test_youtube_vis_needs_a_data_root():
     from benchmark.errors import DataError
 
     with pytest.raises(DataError, match="--data-root"):
-        get_task("vis").open_source("youtube-vis-2019", None, None, SPEC)
+        task = get_task("vis")
+        task.open_source(task.spec.dataset("youtube-vis-2019"), "valid", None, SPEC, task.spec.options())

@@ -1,84 +1,92 @@
-"""The action-recognition task adapter: sources, model input, accuracy (DESIGN.md interface)."""
+"""The action-recognition task: clips in, class logits out (the harness contract,
+:class:`benchmark.task.Task`).
+
+Accuracy is measured clean and under the perturbations of :mod:`.spec`: frames shuffled
+(after temporal subsampling, per pathway), reversed, or the middle frame repeated.  The
+shuffle seeds are drawn for every clip in evaluation order before anything is scored,
+so the numbers do not depend on batching or on how ``torchrun`` shards the clips.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 from tqdm import tqdm
 
-from benchmark.clips import ClipDataset, iterate_clips
+from benchmark.clips import LoadedItems, iterate_loaded
+from benchmark.errors import ModelOutputError
 from benchmark.manifest import InputSpec
-from benchmark.pairs import get_protocol
-from benchmark.tasks import DEFAULT_EVAL, EvalOptions
+from benchmark.metric import CLEAN, PerturbedMetrics
+from benchmark.options import TaskOptions
+from benchmark.task import ClipTask, EvalOptions, Source
+from benchmark.taskspec import DatasetSpec
+from benchmark.transforms import clips_to_input, to_device
 from tasks.action_recognition import sources
-from tasks.action_recognition.metrics import PERTURBATIONS, AccuracyMeter, relative_drop
-from tasks.action_recognition.transforms import model_input, to_device
+from tasks.action_recognition.metrics import CLIP_PERTURBATIONS, AccuracyMeter
+from tasks.action_recognition.spec import SPEC
 
 
-class ActionRecognitionTask:
+def _clip_and_label(source: Source, index: int) -> tuple[np.ndarray, int]:
+    return source.clip(index), source.label(index)
+
+
+def check_logits(logits, batch: int, num_classes: int, dataset: str) -> torch.Tensor:
+    """The model's class logits, refused unless shaped (batch, classes of the dataset) and finite."""
+    if not isinstance(logits, torch.Tensor):
+        raise ModelOutputError(f"The model returned a {type(logits).__name__}; an action-recognition model "
+                               f"returns class logits, a tensor of shape (batch, {num_classes}).")
+    if logits.ndim != 2 or logits.shape[0] != batch:
+        raise ModelOutputError(f"The model returned logits of shape {tuple(logits.shape)} for a batch of {batch} "
+                               f"clips; expected ({batch}, {num_classes}): one row of class scores per clip.")
+    if logits.shape[1] != num_classes:
+        raise ModelOutputError(
+            f"The model scores {logits.shape[1]} classes, but {dataset} has {num_classes}: accuracy would be "
+            f"meaningless (top-5 of {logits.shape[1]} classes). Build it for {num_classes} classes (e.g. "
+            f"model_args: {{num_classes: {num_classes}}}) with weights trained on {dataset}."
+        )
+    bad = ~torch.isfinite(logits)
+    if bad.any():
+        rows = sorted({int(r) for r in bad.nonzero()[:, 0].tolist()})
+        raise ModelOutputError(f"The model returned {int(bad.sum())} non-finite logits (NaN/inf) in rows "
+                               f"{rows[:10]} of a batch of {batch}; check its numerics (e.g. fp16 overflow).")
+    return logits
+
+
+def shuffle_seeds(seed: int, units: int) -> np.ndarray:
+    """The frame-shuffle seed of each of the first ``units`` evaluation clips."""
+    return np.random.default_rng([seed, 0xACC]).integers(0, 2**31 - 1, units)
+
+
+class ActionRecognitionTask(ClipTask):
     """Clips in, class logits out; accuracy clean and with frames shuffled/reversed/repeated."""
 
-    name = "action_recognition"
-    default_dataset = "synthetic-motion"
-    main_metric = "top1"
-    eval_split_synthetic = "test"
+    spec = SPEC
 
-    def dataset_names(self) -> list[str]:
-        return sources.SOURCES.names()
+    def open_source(self, dataset: DatasetSpec, split: str, data_root: Path | None, input: InputSpec,
+                    options: TaskOptions, limit: int | None = None) -> Source:
+        return sources.open_source(dataset, split, data_root, input, limit=limit)
 
-    def default_protocol(self, dataset: str) -> str:
-        """Ground-truth pairs on synthetic worlds, stylised/shuffled pairs on real video."""
-        return "true" if dataset in sources.SYNTHETIC_WORLDS else "stylize"
-
-    def pair_protocol(self, text: str):
-        return get_protocol(text)
-
-    def open_source(self, dataset: str, split: str | None, data_root: Path | None, spec: InputSpec, limit=None):
-        return sources.open_source(dataset, split, data_root, spec, limit=limit)
-
-    def eval_source(self, dataset: str, data_root: Path | None, spec: InputSpec, limit=None):
-        """The source accuracy is measured on (synthetic: the test split)."""
-        split = self.eval_split_synthetic if dataset in sources.SYNTHETIC_WORLDS else None
-        return sources.open_source(dataset, split, data_root, spec, limit=limit)
-
-    def model_input(self, clips: list[np.ndarray], spec: InputSpec, shuffle_seeds: list[int | None]):
-        return model_input(clips, spec, shuffle_seeds)
+    def new_metric(self, source: Source, options: TaskOptions) -> PerturbedMetrics:
+        return PerturbedMetrics(SPEC, AccuracyMeter)
 
     @torch.no_grad()
-    def evaluate(
-        self,
-        model: nn.Module,
-        source,
-        spec: InputSpec,
-        options: EvalOptions = DEFAULT_EVAL,
-        skipped: list[str] | None = None,
-    ) -> dict[str, float]:
-        """Top-1/top-5 accuracy clean and under each temporal perturbation, with relative drops."""
-        meters = {name: AccuracyMeter() for name in PERTURBATIONS}
-        count = len(source) if options.limit is None else min(options.limit, len(source))
-        dataset = ClipDataset(source, range(count))
-        batches = iterate_clips(dataset, options.batch_size, options.workers, options.on_bad_video, skipped)
-        rng = np.random.default_rng([options.seed, 0xACC])
-        for clips, labels, _ in tqdm(batches, desc="accuracy", unit="batch", disable=not options.progress,
-                                     total=-(-count // options.batch_size)):
-            labels = torch.as_tensor(labels)
-            for name, perturb in PERTURBATIONS.items():
-                shown = clips if perturb is None else [perturb(c, rng) for c in clips]
-                seeds = [int(s) for s in rng.integers(0, 2**31 - 1, len(clips))] if name == "shuffled" else None
-                logits = model(to_device(model_input(shown, spec, seeds), options.device))
-                meters[name].update(logits.float().cpu(), labels)
-        metrics: dict[str, float] = {}
-        clean = meters["clean"].compute()
-        metrics.update(clean)
-        for name, meter in meters.items():
-            if name == "clean":
-                continue
-            for key, value in meter.compute().items():
-                metrics[f"{key}_{name}"] = value
-                drop = relative_drop(clean.get(key, 0.0), value)
-                if drop is not None:
-                    metrics[f"{key}_{name}_rel_drop"] = drop
-        return metrics
+    def evaluate(self, model, source: Source, units: Sequence[int], metric: PerturbedMetrics,
+                 input: InputSpec, options: EvalOptions, skipped: list[str]) -> None:
+        """Top-1/top-5 accuracy of clips ``units`` clean and under each perturbation."""
+        seeds = shuffle_seeds(options.seed, max(units, default=-1) + 1)
+        dataset = LoadedItems(units, partial(_clip_and_label, source), source.clip_id)
+        batches = iterate_loaded(dataset, options.batch_size, options.workers, options.on_bad_video, skipped)
+        for items, _ in tqdm(batches, desc="accuracy", unit="batch", disable=not options.progress,
+                             total=-(-len(units) // options.batch_size)):
+            clips = [item.value[0] for item in items]
+            labels = torch.as_tensor([item.value[1] for item in items])
+            shown = {CLEAN: (clips, None), "shuffled": (clips, [int(seeds[item.key]) for item in items])}
+            shown |= {name: ([perturb(c) for c in clips], None) for name, perturb in CLIP_PERTURBATIONS.items()}
+            for name, (batch, batch_seeds) in shown.items():
+                logits = model(to_device(clips_to_input(batch, input, batch_seeds), options.device))
+                logits = check_logits(logits, len(clips), source.num_classes, source.name)
+                metric[name].update(logits.float().cpu(), labels)

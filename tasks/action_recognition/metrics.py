@@ -7,6 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from benchmark.intervals import Estimate, wilson_estimate
+from benchmark.metric import Metric
+
 
 def topk_correct(logits: torch.Tensor, labels: torch.Tensor, k: int) -> int:
     """How many rows have their label among the ``k`` highest logits."""
@@ -15,44 +18,48 @@ def topk_correct(logits: torch.Tensor, labels: torch.Tensor, k: int) -> int:
     return int((top == labels.view(-1, 1)).any(dim=1).sum())
 
 
-def _reverse(clip: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def reverse_frames(clip: np.ndarray) -> np.ndarray:
+    """The clip played backwards."""
     return clip[::-1].copy()
 
 
-def _repeat_frame(clip: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def repeat_middle_frame(clip: np.ndarray) -> np.ndarray:
+    """A static clip: the middle frame repeated ``T`` times."""
     middle = clip[clip.shape[0] // 2]
     return np.repeat(middle[None], clip.shape[0], axis=0)
 
 
-# Perturbations of the frames the model sees (METHOD.md §5).  "shuffled" is applied after
-# temporal subsampling (per pathway), so it is marked with a shuffle seed, not a function.
-PERTURBATIONS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray] | None] = {
-    "clean": None,
-    "shuffled": None,
-    "reversed": _reverse,
-    "repeated": _repeat_frame,
+#: Perturbations applied to the decoded clip; ``shuffled`` is a frame permutation drawn
+#: after temporal subsampling (per pathway), so it travels as a shuffle seed instead.
+CLIP_PERTURBATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "reversed": reverse_frames,
+    "repeated": repeat_middle_frame,
 }
 
 
-class AccuracyMeter:
-    """Accumulates top-1 and top-5 counts."""
+class AccuracyMeter(Metric):
+    """Top-1 and top-5 counts over the evaluated clips."""
 
     def __init__(self) -> None:
-        self.total = 0
-        self.top1 = 0
-        self.top5 = 0
+        super().__init__()
+        self.add_state("total", 0, "sum")
+        self.add_state("top1", 0, "sum")
+        self.add_state("top5", 0, "sum")
 
     def update(self, logits: torch.Tensor, labels: torch.Tensor) -> None:
         self.total += labels.numel()
         self.top1 += topk_correct(logits, labels, 1)
         self.top5 += topk_correct(logits, labels, 5)
 
+    @property
+    def count(self) -> int:
+        return self.total
+
     def compute(self) -> dict[str, float]:
         if self.total == 0:
             return {}
         return {"top1": self.top1 / self.total, "top5": self.top5 / self.total}
 
-
-def relative_drop(clean: float, perturbed: float) -> float | None:
-    """``(perturbed - clean) / clean`` (negative = accuracy lost); None when clean is 0."""
-    return None if clean == 0 else (perturbed - clean) / clean
+    def intervals(self, seed: int = 0, replicates: int = 200) -> dict[str, Estimate]:
+        """Wilson intervals of the accuracies (binomial over clips)."""
+        return {k: wilson_estimate(v, self.total) for k, v in self.compute().items()}

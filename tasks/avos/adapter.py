@@ -1,108 +1,101 @@
-"""The AVOS task adapter: frame + flow samples, pair protocols, J&F (DESIGN.md interface).
+"""The AVOS task: an RGB frame and its optical flow in, a mask logit per pixel out (the
+harness contract, :class:`benchmark.task.Task`).
 
-Main metric: ``jf_mean`` (J&F, the mean of region similarity J and boundary accuracy F,
-each averaged over sequences; :mod:`tasks.avos.metrics`).
-
-Items are frames (with the flow to the next frame); pairs are built per frame
-(:mod:`tasks.avos.pairs`) and the model input is ``[rgb, flow]``
-(:mod:`tasks.avos.inputs`).  ``eval_clips`` / ``limit`` counts *sequences*.
-
-Environment options (the runner has no task-specific flags):
-``MOTION_BENCH_FLOW_ROOT`` reads precomputed colour-coded flow from
-``<root>/<sequence>/<frame>.png`` instead of computing it; ``MOTION_BENCH_FLOW_CACHE`` moves
-the flow cache (``off`` disables it); ``MOTION_BENCH_FLOW_METHOD`` is ``farneback``
-(default) or ``dis``.
+Items are frames with the flow to the next frame (:class:`~tasks.avos.samples.FrameSample`);
+the metric counts sequences (``--eval-clips`` limits sequences).  For the pair protocols
+(docs/METHOD.md §1) a style changes the RGB frame only, and the static partner of a
+sample is the same styled frame with its flow image colour-jittered (hue shift from
+U(0.1, 0.5), saturation factor from U(0.1, 1.0)).  Flow options are task options
+(``--task-option flow.method=dis``), recorded in the result.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
+import numpy as np
 import torch
-from torch import nn
 
 from benchmark.manifest import InputSpec
-from benchmark.tasks import DEFAULT_EVAL, EvalOptions
+from benchmark.metric import PerturbedMetrics
+from benchmark.task import EvalOptions, Source, Task
+from benchmark.taskspec import DatasetSpec
+from benchmark.transforms import Frames
 from tasks.avos import datasets
 from tasks.avos.datasets import FlowOptions
-from tasks.avos.evaluation import evaluate_segmentation
+from tasks.avos.evaluation import AvosScores, evaluate_sequences
 from tasks.avos.flow import FlowParams
+from tasks.avos.flow_colour import jitter_flow_image, sample_jitter
 from tasks.avos.inputs import model_input
-from tasks.avos.pairs import get_avos_protocol
-
-#: Sequences scored on a synthetic world when no ``--eval-clips`` is given (of 300 test
-#: clips): keeps the default CPU run to a couple of minutes.
-SYNTHETIC_EVAL_SEQUENCES = 100
+from tasks.avos.samples import FrameSample, resize_image
+from tasks.avos.spec import DEFAULT_CONVENTIONS, SPEC, AvosOptions
 
 
-def flow_options_from_environment() -> FlowOptions:
-    """Flow options from ``MOTION_BENCH_FLOW_ROOT`` / ``_CACHE`` / ``_METHOD``."""
-    root = os.environ.get("MOTION_BENCH_FLOW_ROOT")
-    cache = os.environ.get("MOTION_BENCH_FLOW_CACHE")
-    method = os.environ.get("MOTION_BENCH_FLOW_METHOD", "farneback")
+def flow_options(options: AvosOptions, synthetic: bool) -> FlowOptions:
+    """Where a source's flow images come from, per the task options.  Synthetic worlds
+    render faster than a cache reads, so their flow is never cached."""
+    cache = options.flow_cache
     return FlowOptions(
-        params=FlowParams(method=method),
-        cache=cache != "off",
-        cache_dir=Path(cache) if cache and cache != "off" else None,
-        flow_root=Path(root) if root else None,
+        params=FlowParams(method=options.flow_method),
+        cache=not synthetic and cache != "off",
+        cache_dir=Path(cache) if cache not in ("default", "off") else None,
+        flow_root=options.flow_root,
     )
 
 
-class AvosTask:
+class AvosTask(Task):
     """Frame and optical flow in, a mask logit per pixel out; J&F clean and with the
     motion input perturbed (static, shuffled)."""
 
-    name = "avos"
-    default_dataset = "synthetic-avos"
-    main_metric = "jf_mean"
+    spec = SPEC
+    item_is_frames = False  # a sample holds its flow image and mask besides the frame
 
-    def dataset_names(self) -> list[str]:
-        return datasets.dataset_names()
+    def open_source(self, dataset: DatasetSpec, split: str, data_root: Path | None, input: InputSpec,
+                    options: AvosOptions, limit: int | None = None) -> Source:
+        flow = flow_options(options, dataset.synthetic)
+        return datasets.open_dataset(dataset.name, split, data_root, flow, limit=limit, input_size=input.size)
 
-    def default_protocol(self, dataset: str) -> str:
-        """Ground-truth pairs on the synthetic worlds, stylised/jittered pairs on real video."""
-        return "true" if dataset in datasets.SYNTHETIC_DATASETS else "stylize"
+    def frames_of(self, item: FrameSample) -> Frames:
+        return item.rgb[None]
 
-    def pair_protocol(self, text: str):
-        return get_avos_protocol(text)
+    def with_frames(self, item: FrameSample, frames: Frames) -> FrameSample:
+        """The sample with its RGB frame replaced (a pre-stylised copy is resized to it)."""
+        frame = frames[0]
+        if tuple(frame.shape[:2]) != tuple(item.rgb.shape[:2]):
+            frame = resize_image(np.asarray(frame), item.rgb.shape[:2])
+        return replace(item, rgb=frame)
 
-    def _open(self, dataset: str, split: str | None, data_root, spec: InputSpec, limit, pairs: bool):
-        flow = flow_options_from_environment()
-        if dataset in datasets.SYNTHETIC_DATASETS:
-            flow = FlowOptions(params=flow.params, cache=False)  # rendering beats the disk
-        source = datasets.open_dataset(dataset, split, data_root, flow, limit=limit, pairs=pairs)
-        source.input_size = spec.size
-        return source
+    def subsample(self, item: FrameSample, input: InputSpec) -> FrameSample:
+        """A sample is one frame: the model sees all of it."""
+        return item
 
-    def open_source(self, dataset: str, split: str | None, data_root: Path | None, spec: InputSpec, limit=None):
-        """The source pairs are measured on (synthetic: the val split; real: the eval split)."""
-        return self._open(dataset, split, data_root, spec, limit, pairs=True)
+    def static_partner(self, item: FrameSample, rng: np.random.Generator) -> tuple[FrameSample, None]:
+        """The same frame with its flow image colour-jittered (docs/METHOD.md §1)."""
+        hue, saturation = sample_jitter(rng)
+        return replace(item, flow=jitter_flow_image(item.flow, hue, saturation)), None
 
-    def eval_source(self, dataset: str, data_root: Path | None, spec: InputSpec, limit=None):
-        """The source J&F is measured on (synthetic: the first ``SYNTHETIC_EVAL_SEQUENCES``
-        test clips unless ``limit``; real: the eval split); ``limit`` counts sequences."""
-        if limit is None and dataset in datasets.SYNTHETIC_DATASETS:
-            limit = SYNTHETIC_EVAL_SEQUENCES
-        return self._open(dataset, None, data_root, spec, limit, pairs=False)
-
-    def model_input(self, items: list, spec: InputSpec, shuffle_seeds: list[int | None]) -> list[torch.Tensor]:
+    def model_input(self, items: Sequence[FrameSample], input: InputSpec,
+                    shuffle_seeds: Sequence[int | None]) -> list[torch.Tensor]:
         """``[rgb, flow]`` tensors; AVOS pairs never carry a frame shuffle."""
-        return model_input(items, spec)
+        return model_input(items, input)
 
-    def evaluate(
-        self,
-        model: nn.Module,
-        source,
-        spec: InputSpec,
-        options: EvalOptions = DEFAULT_EVAL,
-        skipped: list[str] | None = None,
-    ) -> dict[str, float]:
-        """J/F mean and recall and J&F on the source's sequences (see :mod:`tasks.avos.evaluation`)."""
-        names = source.sequence_names()
-        return evaluate_segmentation(
-            model, source, spec, sequences=names if options.limit is None else names[:options.limit],
-            batch_size=options.batch_size, device=options.device, workers=options.workers,
-            seed=options.seed, on_bad_video=options.on_bad_video, skipped=skipped,
-            progress=options.progress,
-        )
+    def eval_units(self, source: Source) -> int:
+        return len(source.sequence_names())
+
+    def resolve_options(self, options: AvosOptions, dataset: DatasetSpec) -> AvosOptions:
+        """The evaluation convention defaults to the one the dataset's papers report."""
+        if options.convention is None:
+            return options.replace(convention=DEFAULT_CONVENTIONS[dataset.name])
+        return options
+
+    def new_metric(self, source: Source, options: AvosOptions) -> PerturbedMetrics:
+        convention = options.convention or DEFAULT_CONVENTIONS[source.name]
+        return PerturbedMetrics(SPEC, partial(AvosScores, convention, options.moca_iou))
+
+    def evaluate(self, model, source: Source, units: Sequence[int], metric: PerturbedMetrics,
+                 input: InputSpec, options: EvalOptions, skipped: list[str]) -> None:
+        """J/F mean and recall and J&F on sequences ``units`` (see :mod:`tasks.avos.evaluation`)."""
+        evaluate_sequences(model, source, units, metric, input, options, skipped)

@@ -1,6 +1,6 @@
 """AVOS datasets as per-frame samples grouped in sequences.
 
-Readers for the published layouts (DESIGN.md "Data"):
+Readers for the published layouts (README "Running on real data"):
 
 - **DAVIS 2016**: ``JPEGImages/480p/<seq>/00000.jpg``, ``Annotations/480p/<seq>/00000.png``,
   sequence lists ``ImageSets/2016/{train,val}.txt`` (one sequence name per line; lines of
@@ -35,13 +35,8 @@ from tasks.avos.flow import FlowCache, FlowParams, cached_flow, read_flow_image
 from tasks.avos.flow_colour import flow_to_colour
 from tasks.avos.samples import FrameSample
 
+#: The synthetic AVOS datasets and whether the moving object is camouflaged.
 SYNTHETIC_DATASETS: dict[str, bool] = {"synthetic-avos": False, "synthetic-avos-camouflage": True}
-REAL_DATASETS: tuple[str, ...] = ("davis2016", "moca")
-#: The split every dataset is measured and evaluated on by default.
-EVAL_SPLITS: dict[str, str] = {
-    "synthetic-avos": "test", "synthetic-avos-camouflage": "test", "davis2016": "val", "moca": "test",
-}
-PAIR_SPLITS: dict[str, str] = {**EVAL_SPLITS, "synthetic-avos": "val", "synthetic-avos-camouflage": "val"}
 MOCA_SPLIT_FOLDERS = {"train": "TrainDataset_per_sq", "test": "TestDataset_per_sq", "val": "TestDataset_per_sq"}
 
 
@@ -95,15 +90,29 @@ class SequenceFiles:
     masks: tuple[Path | None, ...]
 
 
-class FolderSource:
+class _AvosSource:
+    """What both kinds of AVOS source share: items as samples at the model's input size."""
+
+    input_size: int | None = None
+
+    def sample(self, index: int, size: int | None = None) -> FrameSample:
+        raise NotImplementedError
+
+    def clip(self, index: int) -> FrameSample:
+        """Item ``index`` as the model sees it: a sample at ``input_size`` (mask as annotated)."""
+        return self.sample(index, self.input_size)
+
+
+class FolderSource(_AvosSource):
     """Sequences of image files (DAVIS 2016, MoCA-Mask) as per-frame AVOS samples."""
 
     def __init__(
         self, name: str, split: str, sequences: list[SequenceFiles], flow: FlowOptions | None = None,
-        limit: int | None = None,
+        limit: int | None = None, input_size: int | None = None,
     ) -> None:
         self.name = name
         self.split = split
+        self.input_size = input_size
         self.sequences = sequences[:limit] if limit is not None else list(sequences)
         if not self.sequences:
             raise DataError(f"{name} ({split}): no sequences found.")
@@ -125,6 +134,11 @@ class FolderSource:
     def sequence_items(self, name: str) -> list[int]:
         s = self._sequence_index(name)
         return [i for i, (si, _) in enumerate(self._items) if si == s]
+
+    def prestyle_ref(self, index: int) -> tuple[str, list[int]]:
+        """The sequence's folder in a pre-stylised copy and the frame this item is."""
+        s, t = self._items[index]
+        return self.sequences[s].name, [t]
 
     def _sequence_index(self, name: str) -> int:
         if name not in self._by_name:
@@ -246,10 +260,14 @@ def read_moca(root: str | Path, split: str = "test") -> list[SequenceFiles]:
     return sequences
 
 
+#: Readers of the real datasets' published layouts.
+READERS = {"davis2016": read_davis2016, "moca": read_moca}
+
+
 # --------------------------------------------------------------------------- synthetic world
 
 
-class SyntheticAvosSource:
+class SyntheticAvosSource(_AvosSource):
     """A split of the synthetic AVOS world as per-frame samples, with true factor pairs.
 
     Rendering a 64x64 clip and its flow is cheaper than reading a cache, so flow is not
@@ -258,7 +276,7 @@ class SyntheticAvosSource:
 
     def __init__(
         self, name: str, split: str, flow: FlowOptions | None = None, limit: int | None = None,
-        cache_synthetic: bool = False, **world_options,
+        cache_synthetic: bool = False, input_size: int | None = None, **world_options,
     ) -> None:
         from tasks.synthetic import get_world
 
@@ -266,6 +284,7 @@ class SyntheticAvosSource:
             raise DataError(f"unknown synthetic AVOS dataset {name!r}; known: {', '.join(SYNTHETIC_DATASETS)}")
         self.name = name
         self.split = split
+        self.input_size = input_size
         self.world = get_world("synthetic-avos", camouflage=SYNTHETIC_DATASETS[name], **world_options)
         size = self.world.split_size(split)
         self.num_clips = size if limit is None else min(limit, size)
@@ -317,7 +336,8 @@ class SyntheticAvosSource:
     def true_pair(self, index: int, factor: int, seed: int, size: int | None = None) -> tuple[FrameSample, FrameSample]:
         """Item ``index`` and its true partner: same dynamics, new appearance (factor 0) or
         same appearance, new dynamics (factor 1); the partner's flow is computed from the
-        partner's own frames."""
+        partner's own frames.  Both at ``size`` (default: the source's ``input_size``)."""
+        size = size if size is not None else self.input_size
         clip, t = self._locate(index)
         spec = self.world.spec(self.split, clip)
         if factor == 0:
@@ -339,22 +359,18 @@ class SyntheticAvosSource:
 # --------------------------------------------------------------------------- opening by name
 
 
-def dataset_names() -> list[str]:
-    return [*SYNTHETIC_DATASETS, *REAL_DATASETS]
-
-
 def open_dataset(
     name: str, split: str | None = None, data_root: str | Path | None = None,
-    flow: FlowOptions | None = None, limit: int | None = None, pairs: bool = False,
+    flow: FlowOptions | None = None, limit: int | None = None, input_size: int | None = None,
 ) -> SyntheticAvosSource | FolderSource:
-    """Open AVOS dataset ``name``; ``split`` defaults to the split pairs are measured on
-    (``pairs``) or the evaluation split; ``limit`` keeps the first sequences."""
-    default = (PAIR_SPLITS if pairs else EVAL_SPLITS).get(name)
-    if name in SYNTHETIC_DATASETS:
-        return SyntheticAvosSource(name, split or default, flow, limit=limit)
-    if name not in REAL_DATASETS:
-        raise DataError(f"unknown AVOS dataset {name!r}; known: {', '.join(dataset_names())}")
+    """Open AVOS dataset ``name`` (declared in :mod:`tasks.avos.spec`); ``split`` defaults
+    to its evaluation split; ``limit`` keeps the first sequences; items come at
+    ``input_size`` (None: their own size)."""
+    from tasks.avos.spec import SPEC
+
+    dataset = SPEC.dataset(name)
+    split = split or dataset.eval_split
+    if dataset.synthetic:
+        return SyntheticAvosSource(name, split, flow, limit=limit, input_size=input_size)
     root = require_data_root(name, data_root)
-    split = split or default
-    reader = read_davis2016 if name == "davis2016" else read_moca
-    return FolderSource(name, split, reader(root, split), flow, limit=limit)
+    return FolderSource(name, split, READERS[name](root, split), flow, limit=limit, input_size=input_size)

@@ -1,5 +1,5 @@
 """Scoring an AVOS model on a source's sequences: J, F, their recalls and J&F, clean and
-with the motion input perturbed (the behavioural counterpart of the measure, METHOD.md §5).
+with the motion input perturbed (the behavioural counterpart of the measure, docs/METHOD.md §5).
 
 Perturbations of the flow image only (the RGB frame is untouched):
 
@@ -8,65 +8,71 @@ Perturbations of the flow image only (the RGB frame is untouched):
   non-identity permutation), so motion no longer belongs to the frame it is shown with.
 
 Predictions are the logits upsampled (bilinear) to the ground-truth mask's resolution and
-thresholded at 0; only annotated frames are scored.
+thresholded at 0; only annotated frames are scored.  Each sequence's permutation is drawn
+in evaluation order before anything is scored, so the numbers do not depend on how
+``torchrun`` shards the sequences.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from benchmark.clips import split_bad
-from benchmark.errors import BenchmarkError
+from benchmark.clips import LoadedItems, iterate_loaded
+from benchmark.intervals import Estimate
 from benchmark.manifest import InputSpec
-from benchmark.pairs import frame_permutation
+from benchmark.metric import CLEAN, Metric, PerturbedMetrics
+from benchmark.task import EvalOptions
+from benchmark.transforms import frame_permutation
 from tasks.avos.inputs import model_input
 from tasks.avos.metrics import SegmentationMeter
+from tasks.avos.moca import MocaMeter
 from tasks.avos.samples import FrameSample
-
-PERTURBATIONS = ("clean", "static", "shuffled")
-
-
-class SequenceDataset(Dataset):
-    """Items ``{"id", "samples"}``: every sample of one sequence at ``size`` (masks at
-    their own resolution); a bad sequence becomes ``{"id", "error"}``."""
-
-    def __init__(self, source, names: list[str], size: int) -> None:
-        self.source = source
-        self.names = list(names)
-        self.size = size
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-    def __getitem__(self, k: int) -> dict:
-        name = self.names[k]
-        try:
-            return {"id": name, "samples": self.source.sequence_samples(name, size=self.size)}
-        except BenchmarkError as error:
-            return {"id": name, "error": str(error)}
+from tasks.avos.spec import PERTURBATIONS
 
 
-def _as_list(batch: list[dict]) -> list[dict]:
-    return batch
+class AvosScores(Metric):
+    """J&F under a DAVIS convention and the MoCA metrics (mIoU, success rates), from the
+    same predicted masks (see :mod:`tasks.avos.metrics`, :mod:`tasks.avos.moca`)."""
+
+    def __init__(self, convention: str, moca_iou: str = "mask") -> None:
+        super().__init__()
+        self.jf = self.add_metric("jf", SegmentationMeter(convention))
+        self.moca = self.add_metric("moca", MocaMeter(moca_iou))
+
+    def update(self, sequence: str, prediction: np.ndarray, truth: np.ndarray, *, frame: int,
+               sequence_length: int) -> None:
+        """Score frame ``frame`` of a ``sequence_length``-frame sequence."""
+        self.jf.update(sequence, prediction, truth, frame=frame, sequence_length=sequence_length)
+        self.moca.update(sequence, prediction, truth, frame=frame)
+
+    @property
+    def count(self) -> int:
+        return self.jf.count
+
+    def compute(self) -> dict[str, float]:
+        return {**self.jf.compute(), **self.moca.compute()}
+
+    def intervals(self, seed: int = 0, replicates: int = 200) -> dict[str, Estimate]:
+        return {**self.jf.intervals(seed, replicates), **self.moca.intervals(seed, replicates)}
 
 
-def perturb(samples: list[FrameSample], kind: str, rng: np.random.Generator) -> list[FrameSample]:
+def perturb(samples: list[FrameSample], kind: str, order: np.ndarray | None) -> list[FrameSample]:
     """The samples with their flow images perturbed (see the module docstring)."""
-    if kind == "clean":
+    if kind == CLEAN:
         return samples
     if kind == "static":
         return [replace(s, flow=np.full_like(s.flow, 255)) for s in samples]
     if kind == "shuffled":
-        order = frame_permutation(len(samples), rng)
         return [replace(s, flow=samples[int(j)].flow) for s, j in zip(samples, order, strict=True)]
-    raise ValueError(f"unknown perturbation {kind!r}; expected one of {PERTURBATIONS}")
+    raise ValueError(f"unknown perturbation {kind!r}; expected clean or one of {PERTURBATIONS}")
 
 
 @torch.no_grad()
@@ -89,47 +95,34 @@ def predict_masks(
     return out
 
 
-def relative_drop(clean: float, perturbed: float) -> float | None:
-    """``(perturbed - clean) / clean`` (negative: lost); None when clean is 0."""
-    return None if clean == 0 else (perturbed - clean) / clean
-
-
-def evaluate_segmentation(
-    model: nn.Module,
-    source,
-    spec: InputSpec,
-    *,
-    sequences: list[str] | None = None,
-    batch_size: int = 32,
-    device: str = "cpu",
-    workers: int = 0,
-    seed: int = 0,
-    on_bad_video: str = "fail",
-    skipped: list[str] | None = None,
-    progress: bool = True,
-) -> dict[str, float]:
-    """DAVIS-style summary (``j_mean``, ``j_recall``, ``f_mean``, ``f_recall``, ``jf_mean``)
-    on ``sequences`` (default: every sequence of ``source``), plus ``jf_mean_<perturbation>`` and its relative drop."""
-    model.eval()
-    meters = {kind: SegmentationMeter() for kind in PERTURBATIONS}
+def flow_orders(source, names: Sequence[str], seed: int, units: int) -> list[np.ndarray]:
+    """The ``shuffled`` flow order of each of the first ``units`` sequences."""
     rng = np.random.default_rng([seed, 0xA7D5])
-    dataset = SequenceDataset(source, sequences if sequences is not None else source.sequence_names(), spec.size)
-    loader = DataLoader(dataset, batch_size=1, num_workers=workers, collate_fn=_as_list)
-    for items in tqdm(loader, desc="J&F", unit="seq", disable=not progress, total=len(dataset)):
-        for item in split_bad(items, on_bad_video, skipped):
-            samples = item["samples"]
-            for kind in PERTURBATIONS:
-                shown = perturb(samples, kind, rng)
-                for sample, prediction in zip(samples, predict_masks(model, shown, spec, batch_size, device), strict=True):
-                    if prediction is not None:
-                        meters[kind].update(item["id"], prediction, sample.mask)
-    metrics = meters["clean"].compute()
-    for kind in PERTURBATIONS[1:]:
-        summary = meters[kind].compute()
-        if "jf_mean" not in summary:
-            continue
-        metrics[f"jf_mean_{kind}"] = summary["jf_mean"]
-        drop = relative_drop(metrics["jf_mean"], summary["jf_mean"])
-        if drop is not None:
-            metrics[f"jf_mean_{kind}_rel_drop"] = drop
-    return metrics
+    return [frame_permutation(len(source.sequence_items(names[u])), rng) for u in range(units)]
+
+
+def _sequence(source, size: int, names: Sequence[str], unit: int) -> list[FrameSample]:
+    return source.sequence_samples(names[unit], size=size)
+
+
+def evaluate_sequences(
+    model: nn.Module, source, units: Sequence[int], metric: PerturbedMetrics, spec: InputSpec,
+    options: EvalOptions, skipped: list[str],
+) -> None:
+    """J and F of sequences ``units`` clean and under each perturbation, into ``metric``."""
+    model.eval()
+    names = source.sequence_names()
+    orders = flow_orders(source, names, options.seed, max(units, default=-1) + 1)
+    dataset = LoadedItems(units, partial(_sequence, source, spec.size, names), names.__getitem__)
+    loaded = iterate_loaded(dataset, 1, options.workers, options.on_bad_video, skipped)
+    for items, _ in tqdm(loaded, desc="J&F", unit="seq", disable=not options.progress, total=len(units)):
+        for item in items:
+            samples = item.value
+            for kind in (CLEAN, *PERTURBATIONS):
+                shown = perturb(samples, kind, orders[item.key])
+                predictions = predict_masks(model, shown, spec, options.batch_size, options.device)
+                for sample, prediction in zip(samples, predictions, strict=True):
+                    if prediction is not None:  # items are the frames with a successor: T - 1 of T
+                        metric[kind].update(names[item.key], prediction, sample.mask, frame=sample.frame,
+                                            sequence_length=len(samples) + 1)
+

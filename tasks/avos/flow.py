@@ -40,10 +40,8 @@ __all__ = [
     "sample_jitter",
 ]
 
-#: Default cache folder; ``MOTION_BENCH_FLOW_CACHE`` overrides it.
-DEFAULT_FLOW_CACHE = Path(
-    os.environ.get("MOTION_BENCH_FLOW_CACHE", Path.home() / ".cache" / "motion-bench" / "flow")
-)
+#: Default cache folder (the AVOS task option ``flow.cache`` moves or disables it).
+DEFAULT_FLOW_CACHE = Path.home() / ".cache" / "motion-bench" / "flow"
 
 
 @dataclass(frozen=True)

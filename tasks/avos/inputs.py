@@ -1,7 +1,8 @@
 """From AVOS samples to the model input ``[rgb, flow]``: two (B, 3, S, S) float tensors.
 
-Both images are resized to the manifest's ``input.size`` (square) and normalised with its
-``mean``/``std`` (the flow image is an RGB image too, so it gets the same normalisation).
+The shared clip transforms (:mod:`benchmark.transforms`) with T = 1: both images are
+resized to the manifest's ``input.size`` (square) and normalised with its ``mean``/``std``
+(the flow image is an RGB image too, so it gets the same normalisation).
 """
 
 from __future__ import annotations
@@ -12,20 +13,18 @@ import numpy as np
 import torch
 
 from benchmark.manifest import InputSpec
-from tasks.avos.samples import FrameSample, resize_image
+from benchmark.transforms import normalize, resize_square, stack_clips
+from tasks.avos.samples import FrameSample
 
 
-def _stack(images: list[np.ndarray], spec: InputSpec) -> torch.Tensor:
-    hw = (spec.size, spec.size)
-    batch = np.stack([resize_image(image, hw) for image in images])
-    x = torch.from_numpy(batch).permute(0, 3, 1, 2).float().div_(255.0)
-    mean = torch.tensor(spec.mean).view(1, 3, 1, 1)
-    std = torch.tensor(spec.std).view(1, 3, 1, 1)
-    return ((x - mean) / std).contiguous()
+def images_to_tensor(images: Sequence[np.ndarray], spec: InputSpec) -> torch.Tensor:
+    """uint8 images (H, W, 3) as a normalised (B, 3, S, S) tensor."""
+    x = stack_clips([image[None] for image in images])  # (B, 3, 1, H, W)
+    return normalize(resize_square(x, spec.size), spec.mean, spec.std)[:, :, 0].contiguous()
 
 
 def model_input(samples: Sequence[FrameSample], spec: InputSpec) -> list[torch.Tensor]:
     """``[rgb, flow]`` for a batch of samples."""
     if not samples:
         raise ValueError("model_input needs at least one sample")
-    return [_stack([s.rgb for s in samples], spec), _stack([s.flow for s in samples], spec)]
+    return [images_to_tensor([s.rgb for s in samples], spec), images_to_tensor([s.flow for s in samples], spec)]

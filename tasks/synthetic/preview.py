@@ -14,6 +14,8 @@ from PIL import Image, ImageDraw
 from tasks.synthetic.registry import WORLDS, get_world
 
 _LABEL_WIDTH = 120
+#: The world ``python -m benchmark styles`` draws its clip from when no video is given.
+STYLE_PREVIEW_WORLD = "synthetic-motion"
 _MASK_COLORS = np.array(
     [
         (255, 255, 255),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from benchmark import sampling
+from benchmark.transforms import uniform_indices  # noqa: F401  (re-exported for readers)
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,13 +36,6 @@ class VisClip:
             self.frames[indices],
             [VisInstance(i.instance_id, i.category_id, i.masks[indices], i.iscrowd) for i in self.instances],
         )
-
-
-def uniform_indices(available: int, wanted: int | None) -> np.ndarray:
-    """:func:`benchmark.sampling.uniform_indices`, or all frames when ``wanted`` is None."""
-    if wanted is None:
-        return np.arange(available)
-    return sampling.uniform_indices(available, wanted)
 
 
 def target_size(size: int | tuple[int, int] | None, height: int, width: int) -> tuple[int, int]:

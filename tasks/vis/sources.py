@@ -13,15 +13,11 @@ import numpy as np
 
 from benchmark.clips import require_data_root
 from benchmark.manifest import InputSpec
-from benchmark.registry import Registry
+from benchmark.taskspec import DatasetSpec
 from tasks.synthetic.source import WorldSource
 from tasks.vis.samples import VisClip, VisInstance
 
 SYNTHETIC = "synthetic-vis"
-YOUTUBE_VIS = ("youtube-vis-2019", "youtube-vis-2021")
-# The split measured on: pairs need no labels, so the validation split (no public
-# annotations: AP is then absent) is the default, as in the papers.
-DEFAULT_SPLITS = {SYNTHETIC: "val", "youtube-vis-2019": "valid", "youtube-vis-2021": "valid"}
 
 
 class VisWorldSource(WorldSource):
@@ -90,23 +86,13 @@ class YouTubeVisSource:
         return self.dataset.fingerprint()
 
 
-def _open_world(name: str, split: str | None, data_root, spec: InputSpec, limit=None) -> VisWorldSource:
-    return VisWorldSource(split or DEFAULT_SPLITS[name], limit=limit)
-
-
-def _open_youtube_vis(name: str, split: str | None, data_root, spec: InputSpec, limit=None) -> YouTubeVisSource:
+def open_source(dataset: DatasetSpec, split: str, data_root: Path | None, spec: InputSpec,
+                limit: int | None = None) -> VisWorldSource | YouTubeVisSource:
+    """Split ``split`` of VIS dataset ``dataset``: rendered for the synthetic world, read
+    from ``data_root`` for YouTube-VIS."""
+    if dataset.synthetic:
+        return VisWorldSource(split, limit=limit)
     root = require_data_root(
-        name, data_root, "the folder holding <split>.json or <split>/instances.json and JPEGImages"
+        dataset.name, data_root, "the folder holding <split>.json or <split>/instances.json and JPEGImages"
     )
-    return YouTubeVisSource(name, split or DEFAULT_SPLITS[name], root, spec, limit=limit)
-
-
-SOURCES: Registry = Registry("dataset")
-SOURCES.register(SYNTHETIC, _open_world)
-for _name in YOUTUBE_VIS:
-    SOURCES.register(_name, _open_youtube_vis)
-
-
-def open_source(name: str, split: str | None, data_root: Path | None, spec: InputSpec, limit: int | None = None):
-    """Open VIS dataset ``name`` (split defaults to the one it is measured on)."""
-    return SOURCES.get(name)(name, split, data_root, spec, limit)
+    return YouTubeVisSource(dataset.name, split, root, spec, limit=limit)

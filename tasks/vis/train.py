@@ -23,10 +23,10 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
+from benchmark.hashing import sha256_file
 from benchmark.manifest import MANIFEST_NAME, read_manifest
-from benchmark.submission import sha256_file
-from benchmark.tasks import EvalOptions
-from tasks.action_recognition.transforms import model_input
+from benchmark.task import EvalOptions
+from benchmark.transforms import clips_to_input as model_input
 from tasks.vis.adapter import VisTask
 from tasks.vis.losses import LossWeights, semantic_loss, set_loss
 from tasks.vis.models import QueryVIS
@@ -125,7 +125,7 @@ def train(submission: Path, epochs: int, batch_size: int, lr: float, seed: int,
     manifest_file = submission / MANIFEST_NAME
     manifest_file.write_text(re.sub(r"sha256: \"?[0-9a-f]{64}\"?", f'sha256: "{digest}"', manifest_file.read_text()))
     print(f"wrote {weights} (sha256 {digest})")
-    metrics = VisTask().evaluate(
+    metrics = VisTask().score(
         model, VisWorldSource("val", limit=val_clips), spec, EvalOptions(progress=False)
     )
     print("val " + "  ".join(f"{k} {v:.3f}" for k, v in metrics.items() if not k.endswith("rel_drop")))

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from benchmark.errors import DataError
-from benchmark.sampling import uniform_indices
+from benchmark.transforms import uniform_indices
 
 #: Seek instead of decoding from the start when the first wanted frame is this many
 #: seconds into the video (long ActivityNet videos); short clips decode sequentially.
