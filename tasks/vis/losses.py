@@ -20,15 +20,15 @@ from scipy.optimize import linear_sum_assignment
 
 @dataclass(frozen=True)
 class LossWeights:
-    """Weights of the class, mask BCE and mask dice terms (cost and loss alike) and of the
-    no-object class in the classification loss."""
+    """Weights of the class, mask BCE and mask dice terms (cost and loss alike), of the
+    no-object class in the classification loss, and of the per-pixel category loss
+    (:func:`semantic_loss`, a training aid for models that output ``pred_semantic``)."""
 
     cls: float = 2.0
     bce: float = 5.0
     dice: float = 5.0
     no_object: float = 0.1
-    match_cls: float | None = None  # class weight in the matching cost (None: ``cls``)
-    semantic: float = 0.0  # per-pixel category loss on the objects' pixels
+    semantic: float = 0.0
 
 
 def pairwise_bce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -53,9 +53,8 @@ def hungarian_match(
     """Query rows and target columns of the minimum-cost one-to-one assignment."""
     if classes.numel() == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    match_cls = weights.cls if weights.match_cls is None else weights.match_cls
     cost = (
-        -match_cls * logits.softmax(-1)[:, classes]
+        -weights.cls * logits.softmax(-1)[:, classes]
         + weights.bce * pairwise_bce(masks, targets)
         + weights.dice * pairwise_dice(masks, targets)
     )

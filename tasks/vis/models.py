@@ -6,17 +6,22 @@ track over all frames; trained with Hungarian matching of queries to whole track
 
 ``QueryVIS(temporal=False)`` -- the per-frame baseline: the same network with no temporal
 modelling (2D convolutions, every frame encoded and decoded on its own, trained with
-per-frame matching); tracks are formed by linking query k of every frame.
+per-frame matching); tracks link each frame's queries to the tracks so far by embedding
+similarity (:func:`link_queries`, MinVIS-style), and a track's class is the mean of its
+frames' class probabilities.
 
-Both classify a query from its embedding plus the pixel features averaged under its own
-predicted mask (clip-wide for the reference, per frame for the baseline).
+Both classify a query (:class:`TrackClassifier`) from its embedding plus the pixel
+features averaged under its own predicted mask, mixed over the frames it sees (all the
+clip's for the reference, one for the baseline).  A per-pixel category head
+(``pred_semantic``) is a training aid only (``LossWeights.semantic``).
 
 Input (B, 3, T, H, W).  Output (the VIS output contract the adapter reads)::
 
     {"pred_logits": (B, N, K + 1)   class logits, last = no object,
      "pred_masks":  (B, N, T, H/2, W/2)  mask logits per query and frame}
 
-(the per-frame model adds ``"frame_logits"`` (B, T, N, K + 1)).  Probe-able modules:
+(the per-frame model adds its unlinked ``"frame_logits"`` (B, T, N, K + 1) and
+``"frame_masks"``).  Probe-able modules:
 ``encoder.stage1..3`` (5-D stage outputs), ``pixel_decoder``, ``decoder`` and ``queries``,
 an identity whose output is the (B, N, C) query embeddings (per frame: (B*T, N, C)).
 """
@@ -113,30 +118,21 @@ class QueryDecoder(nn.Module):
 
 class TrackClassifier(nn.Module):
     """Class logits of each query from its embedding and, frame by frame, the pixel
-    features under its (soft, detached) mask, averaged and max-pooled (at half the mask
-    resolution), mixed over time by a temporal convolution (kernel 3; a per-frame model's
-    clips have one frame) and averaged over time."""
+    features averaged under its (soft, detached) mask, mixed over time by a temporal
+    convolution (kernel 3; a per-frame model's clips have one frame) and averaged over time."""
 
-    def __init__(self, dim: int, pixel_dim: int, num_classes: int, pool_max: bool = True):
+    def __init__(self, dim: int, pixel_dim: int, num_classes: int):
         super().__init__()
-        self.pool_max = pool_max
         self.pixels = nn.Sequential(nn.Conv3d(pixel_dim, dim, 1), nn.ReLU())
-        self.temporal = nn.Conv1d((3 if pool_max else 2) * dim, dim, 3, padding=1)
+        self.temporal = nn.Conv1d(2 * dim, dim, 3, padding=1)
         self.head = nn.Sequential(nn.ReLU(), nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, num_classes + 1))
 
     def forward(self, queries: torch.Tensor, masks: torch.Tensor, pixels: torch.Tensor) -> torch.Tensor:
         b, n, t = masks.shape[:3]
         weights = masks.detach().sigmoid()
-        features = self.pixels(pixels)
-        pooled = torch.einsum("bnthw,bcthw->bntc", weights, features)
-        parts = [pooled / weights.sum((3, 4)).clamp_min(1.0)[..., None]]
-        if self.pool_max:
-            small_w = F.avg_pool3d(weights, (1, 2, 2))  # (B, N, T, h, w)
-            small_f = F.avg_pool3d(features, (1, 2, 2))  # (B, C, T, h, w)
-            gated = small_w[:, :, None] * small_f[:, None]  # (B, N, C, T, h, w)
-            parts.append(gated.amax((4, 5)).transpose(2, 3))  # (B, N, T, C)
-        parts.append(queries[:, :, None].expand(-1, -1, t, -1))
-        x = torch.cat(parts, dim=-1)  # (B, N, T, 2C or 3C)
+        pooled = torch.einsum("bnthw,bcthw->bntc", weights, self.pixels(pixels))
+        pooled = pooled / weights.sum((3, 4)).clamp_min(1.0)[..., None]
+        x = torch.cat([pooled, queries[:, :, None].expand(-1, -1, t, -1)], dim=-1)  # (B, N, T, 2C)
         x = self.temporal(x.flatten(0, 1).transpose(1, 2)).mean(-1)  # (B*N, C)
         return self.head(x).view(b, n, -1)
 
@@ -154,7 +150,6 @@ class QueryVIS(nn.Module):
         layers: int = 2,
         heads: int = 4,
         temporal: bool = True,
-        pool_max: bool = True,
     ):
         super().__init__()
         widths = tuple(widths)
@@ -164,7 +159,7 @@ class QueryVIS(nn.Module):
         self.pixel_decoder = PixelDecoder(widths, pixel_dim)
         self.decoder = QueryDecoder(widths[1:], dim, num_queries, layers, heads)
         self.queries = nn.Identity()  # probe hook: (B, N, C) query embeddings
-        self.classifier = TrackClassifier(dim, pixel_dim, num_classes, pool_max)
+        self.classifier = TrackClassifier(dim, pixel_dim, num_classes)
         self.semantic = nn.Conv3d(pixel_dim, num_classes, 1)  # per-pixel categories (training aid)
         self.mask_embed = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, pixel_dim))
 

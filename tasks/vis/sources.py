@@ -35,7 +35,8 @@ class VisWorldSource(WorldSource):
 
     def category_groups(self) -> dict[str, tuple[int, ...]]:
         """Category ids (1-based) of each kind of category: ``appearance`` (defined by
-        shape) and ``motion`` (defined by how the object moves); see ``group_ap``."""
+        shape) and ``motion`` (defined by how the object moves); each kind's AP and each
+        category's are reported (:func:`tasks.vis.spec.ap_groups`)."""
         return self.world.category_groups()
 
     def sample(self, index: int) -> VisClip:
@@ -67,6 +68,10 @@ class YouTubeVisSource:
     def categories(self) -> dict[int, str]:
         """{category id: name} as in the annotation file."""
         return dict(self.dataset.categories)
+
+    def category_groups(self) -> dict[str, tuple[int, ...]]:
+        """No kinds of category (only the overall AP is reported)."""
+        return {}
 
     def clip(self, index: int) -> np.ndarray:
         return self.dataset.load_frames(index)
