@@ -1,7 +1,7 @@
 """Reference VIS submission: query-based, the clip encoded as a whole ((2+1)D CNN) and each
 of 8 queries decoded against all frames, so a query is one track; trained on synthetic-vis.
 
-Returns ``{"pred_logits": (B, 8, 7), "pred_masks": (B, 8, T, H/2, W/2)}`` (tasks/vis/predictions.py).
+Returns ``{"pred_logits": (B, 8, 9), "pred_masks": (B, 8, T, H/2, W/2)}`` (tasks/vis/predictions.py).
 """
 
 from tasks.vis.models import QueryVIS

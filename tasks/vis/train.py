@@ -89,7 +89,7 @@ class Schedule:
     """The reference training recipe (docs/vis_results.md): AdamW with a one-cycle learning
     rate, gradient norm clipped, the set loss plus a per-pixel category loss."""
 
-    epochs: int = 16
+    epochs: int = 24
     batch_size: int = 16
     lr: float = 4e-3
     grad_clip: float = 5.0
