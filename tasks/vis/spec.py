@@ -37,7 +37,7 @@ SPEC = TaskSpec(
     datasets=(
         DatasetSpec("synthetic-vis", True, "val", "test", "mixed", "video",
                     eval_limit=SYNTHETIC_EVAL_CLIPS,
-                    description="2-5 moving objects of several categories with instance ids"),
+                    description="2-5 moving objects with instance ids; 4 categories defined by shape, 4 only by motion"),
         # Pairs need no labels, so the validation split (no public annotations: AP is then
         # absent) is measured, as in the papers.
         DatasetSpec("youtube-vis-2019", False, "valid", "valid", "static", "video",
