@@ -304,3 +304,79 @@ def test_youtube_vis_export_round_trips(tmp_path):
                 assert box == [xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1]
     with pytest.raises(DataError, match="count"):
         export_youtube_vis(world, "val", tmp_path, count=4)
+
+
+def test_vis_categories_are_shapes_or_motions_and_balanced():
+    from tasks.synthetic.vis_motions import VIS_MOTIONS
+    from tasks.synthetic.vis_world import MOTION_LOOK_SHAPES
+
+    world = get_world("synthetic-vis", train=300, val=0, test=0, size=32)
+    groups = world.category_groups()
+    assert groups == {"appearance": (1, 2, 3, 4), "motion": (5, 6, 7, 8)}
+    assert [world.class_names[k - 1] for k in groups["motion"]] == list(VIS_MOTIONS)
+    counts = np.zeros(world.num_classes)
+    for index in range(300):
+        spec = world.spec("train", index)
+        looks = world.scene(spec).appearance.objects
+        motions = world.motion_classes(spec)
+        for category, look, motion in zip(world.categories(spec), looks, motions, strict=True):
+            name = world.class_names[category]
+            if category + 1 in groups["appearance"]:
+                assert look.shape == name  # an appearance-defined category is its shape
+            else:  # a motion-defined one: the shared look, its motion is its name
+                assert look.shape in MOTION_LOOK_SHAPES and VIS_MOTIONS[motion] == name
+            counts[category] += 1
+        assert world.label(spec) == world.categories(spec)[0]
+    assert counts.min() > 0.75 * counts.mean()  # each category about 1/8 of the objects
+
+
+def test_vis_true_pairs_keep_motion_defined_categories_with_the_motion():
+    world = small("synthetic-vis")
+    for index in range(10):
+        spec = world.spec("train", index)
+        same_motion = world.with_new_appearance(spec, 1000 + index)
+        same_look = world.with_new_dynamics(spec, 2000 + index)
+        assert world.motion_classes(same_motion) == world.motion_classes(spec)
+        assert world.look_classes(same_look) == world.look_classes(spec)
+        for a, b, look in zip(
+            world.categories(spec), world.categories(same_look), world.look_classes(spec), strict=True
+        ):
+            if a + 1 in world.category_groups()["appearance"]:
+                assert b == a == look  # a shape keeps its category whatever its motion
+
+
+def test_vis_motions_change_only_their_own_pose_component():
+    from tasks.synthetic.vis_motions import VIS_MOTIONS, sample_vis_trajectory
+    from tasks.synthetic.vis_world import MARGIN
+
+    changes = {"spinning": "angle", "sliding": "x", "bouncing": "y", "pulsing": "scale"}
+    for motion, name in enumerate(VIS_MOTIONS):
+        path = sample_vis_trajectory(np.random.default_rng(7), motion, 16, MARGIN)
+        for component in ("x", "y", "angle", "scale"):
+            values = getattr(path, component)
+            assert (np.ptp(values) > 0) == (component == changes[name]), (name, component)
+        assert MARGIN <= path.x.min() and path.x.max() <= 1 - MARGIN
+        assert MARGIN <= path.y.min() and path.y.max() <= 1 - MARGIN
+
+
+def test_vis_motions_have_the_same_pose_law_in_every_frame():
+    """What one frame shows of an object (centre, angle, scale) has the same distribution
+    whatever the motion, so single frames carry no information about it."""
+    from scipy.stats import ks_2samp
+
+    from tasks.synthetic.vis_motions import VIS_MOTIONS, sample_vis_trajectory
+    from tasks.synthetic.vis_world import MARGIN
+
+    def poses(motion: int, frame: int) -> np.ndarray:
+        rng = np.random.default_rng([motion, frame])
+        paths = [sample_vis_trajectory(rng, motion, 16, MARGIN) for _ in range(1000)]
+        return np.array(
+            [[p.x[frame], p.y[frame], p.angle[frame] % (2 * np.pi), p.scale[frame]] for p in paths]
+        )
+
+    for frame in (0, 9):
+        reference = poses(0, frame)
+        for motion in range(1, len(VIS_MOTIONS)):
+            other = poses(motion, frame)
+            for k in range(4):
+                assert ks_2samp(reference[:, k], other[:, k]).pvalue > 1e-3, (motion, frame, k)

@@ -535,3 +535,31 @@ def test_the_collector_reports_present_values_only_and_merges():
     merged = first.merge(second)
     assert merged.compute() == metrics and merged.intervals() == whole.intervals()
     assert TrackCollector(categories).compute() == {} and TrackCollector(categories).intervals() == {}
+
+
+def test_a_groups_ap_is_the_mean_of_its_categories_with_an_interval_from_the_same_replicates():
+    # 8 videos: every cat found (AP 1); the dog found in half of them, its misses ranked
+    # after its hits (precision 1 up to recall 1/2: AP = HALF).
+    gt = ground_truth(*[(v, c, ALWAYS_LEFT) for v in range(1, 9) for c in (1, 2)], videos=8)
+    results = [prediction(v, 1, ALWAYS_LEFT, 0.9) for v in range(1, 9)]
+    results += [prediction(v, 2, ALWAYS_LEFT if v % 2 else ALWAYS_RIGHT, 0.9 if v % 2 else 0.1)
+                for v in range(1, 9)]
+    evaluation = evaluate(gt, results)
+    groups = {"AP_pets": (1, 2), "AP_dog": (2,), "AP_eel": (3,)}
+    # No ground truth of category 3: its group is absent, never zero.
+    assert evaluation.group_ap(groups) == pytest.approx({"AP_pets": (1 + HALF) / 2, "AP_dog": HALF})
+    intervals = evaluation.intervals(seed=3, groups=groups)
+    assert set(intervals) == {"AP", "AP50", "AP75", "AR1", "AR10", "AR100", "AP_pets", "AP_dog"}
+    assert intervals["AP_pets"].value == pytest.approx((1 + HALF) / 2)
+    assert intervals["AP_pets"].value == pytest.approx(intervals["AP"].value)  # the same categories
+    assert intervals["AP_pets"].low == pytest.approx(intervals["AP"].low)
+    assert intervals["AP_dog"].low < HALF < intervals["AP_dog"].high
+    assert evaluation.intervals(seed=3) == {k: v for k, v in intervals.items() if k not in groups}
+
+
+def test_the_collector_reports_the_ap_of_its_groups():
+    collector = TrackCollector({1: "cat", 2: "dog"}, {"AP_dog": (2,)})
+    collector.add(_clip("a", ALWAYS_LEFT, category=2), [TrackPrediction(2, 0.9, np.stack([square(c) for c in ALWAYS_LEFT]))])
+    collector.add(_clip("b", ALWAYS_LEFT), [])
+    assert collector.compute()["AP_dog"] == 1.0 and collector.compute()["AP"] == 0.5
+    assert "AP_dog" in collector.intervals()

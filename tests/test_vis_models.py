@@ -8,8 +8,8 @@ import torch
 
 from benchmark.manifest import LayerSpec
 from benchmark.probe import LayerProbe
-from tasks.vis.losses import hungarian_match, set_loss
-from tasks.vis.models import QueryVIS
+from tasks.vis.losses import hungarian_match, semantic_loss, set_loss
+from tasks.vis.models import QueryVIS, link_queries
 from tasks.vis.predictions import clip_tracks
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -44,8 +44,22 @@ def test_the_per_frame_model_treats_frames_independently():
     x = torch.randn(1, 3, 4, 32, 32)
     order = torch.tensor([2, 0, 3, 1])
     with torch.no_grad():
-        masks, shuffled = model(x)["pred_masks"], model(x[:, :, order])["pred_masks"]
-    assert torch.allclose(shuffled, masks[:, :, order], atol=1e-5)
+        clean, shuffled = model(x), model(x[:, :, order])
+    for key in ("frame_masks", "frame_logits"):
+        frames = 2 if key == "frame_masks" else 1
+        assert torch.allclose(shuffled[key], clean[key].index_select(frames, order), atol=1e-5)
+
+
+def test_per_frame_queries_are_linked_into_tracks_by_their_embeddings():
+    torch.manual_seed(0)
+    tracks = torch.randn(2, 5, 16)  # (clips, tracks, channels)
+    permutations = [torch.randperm(5) for _ in range(6)]  # frame f shows track k as query p[k]
+    embeddings = torch.zeros(2, 6, 5, 16)
+    for f, p in enumerate(permutations):
+        embeddings[:, f, p] = tracks + 0.3 * torch.randn(2, 5, 16)
+    order = link_queries(embeddings)
+    for f, p in enumerate(permutations):  # track k follows the first frame's query k
+        assert order[:, f].tolist() == [p[permutations[0].argsort()].tolist()] * 2
 
 
 def test_hungarian_matching_pairs_each_query_with_its_instance():
@@ -88,3 +102,18 @@ def test_tracks_are_the_best_query_category_pairs_at_the_clip_size():
     expected = np.zeros((2, 8, 8), dtype=bool)
     expected[:, :4, :4] = True
     assert np.array_equal(best.masks, expected)
+
+
+def test_semantic_loss_scores_only_the_pixels_an_instance_covers():
+    masks = torch.zeros(2, 1, 2, 2)  # two instances, one frame of 2x2 pixels
+    masks[0, 0, 0, 0] = 1.0  # category 2 at the top left
+    masks[1, 0, 1, 1] = 0.8  # category 0 at the bottom right
+    targets = [(torch.tensor([2, 0]), masks)]
+    right = torch.full((1, 3, 1, 2, 2), -20.0)
+    right[0, 2, 0, 0, 0] = right[0, 0, 0, 1, 1] = 20.0
+    right[0, 1, 0, 0, 1] = right[0, 1, 0, 1, 0] = 20.0  # uncovered pixels: anything goes
+    assert float(semantic_loss(right, targets)) < 1e-6
+    wrong = right.clone()
+    wrong[0, :, 0, 1, 1] = torch.tensor([-20.0, 20.0, -20.0])
+    assert float(semantic_loss(wrong, targets)) == pytest.approx(40.0 / 2, rel=1e-4)  # one of two wrong
+    assert float(semantic_loss(right, [(torch.zeros(0, dtype=torch.long), torch.zeros(0, 1, 2, 2))])) == 0.0

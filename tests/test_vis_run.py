@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmark.result_checks import check_result
 from benchmark.results import read_result
 from benchmark.runner import RunOptions, run
 from benchmark.validate import validate_submission
@@ -24,7 +25,7 @@ def test_the_reference_submissions_are_valid(name):
 
 @pytest.mark.slow
 def test_a_short_run_reports_ap_and_per_layer_scores(tmp_path):
-    options = RunOptions(pairs=16, batch_size=8, eval_clips=8, bootstrap=20, progress=False, output=tmp_path)
+    options = RunOptions(pairs=16, batch_size=8, eval_clips=12, bootstrap=20, progress=False, output=tmp_path)
     result, path = run(SUBMISSIONS / "vis-query-synthetic", options)
     assert read_result(path).submission == "vis-query-synthetic"
     assert result.task == "vis" and result.main_metric == "AP"
@@ -34,3 +35,7 @@ def test_a_short_run_reports_ap_and_per_layer_scores(tmp_path):
     assert sum(result.last_layer.pairs.values()) == 16
     assert {"AP", "AP50", "AP75", "AR1", "AR10", "AP_shuffled"} <= set(result.metrics)
     assert 0.0 <= result.metrics["AP"] <= 1.0
+    # AP per kind of category (clean and shuffled) and per category, declared by the task.
+    assert {"AP_appearance", "AP_motion", "AP_motion_shuffled", "AP_disc", "AP_spinning"} <= set(result.metrics)
+    assert {"AP", "AR10", "AP_appearance", "AP_motion"} <= set(result.metric_intervals)
+    assert check_result(result) == []

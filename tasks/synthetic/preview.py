@@ -29,27 +29,41 @@ _MASK_COLORS = np.array(
 )
 
 
+def _mask_color(k: int) -> np.ndarray:
+    """The tint of the k-th mask (0-based) of an overlay row."""
+    return _MASK_COLORS[(k + 1) % len(_MASK_COLORS)]
+
+
 def _overlay(frames: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
     """Frames dimmed, with each mask tinted in its own colour."""
     out = frames.astype(np.float32) * 0.35
     for k, m in enumerate(masks):
-        out[m] = 0.35 * frames[m] + 0.65 * _MASK_COLORS[(k + 1) % len(_MASK_COLORS)]
+        out[m] = 0.35 * frames[m] + 0.65 * _mask_color(k)
     return out.astype(np.uint8)
 
 
-def _sample_rows(world, clips: int, seed: int) -> list[tuple[str, np.ndarray]]:
+# A caption: one line, or lines each in its own colour (an instance row names the
+# category of each mask in the mask's tint).
+Caption = str | list[tuple[str, tuple[int, int, int]]]
+
+
+def _sample_rows(world, clips: int, seed: int) -> list[tuple[Caption, np.ndarray]]:
     """(caption, frames) rows: clips from the test split, plus mask rows for AVOS/VIS."""
     rng = np.random.default_rng(seed)
     n = world.split_size("test")
     indices = rng.choice(n, size=min(clips, n), replace=False) if n else []
-    rows: list[tuple[str, np.ndarray]] = []
+    rows: list[tuple[Caption, np.ndarray]] = []
     for index in sorted(int(i) for i in indices):
         spec = world.spec("test", index)
         caption = world.class_names[world.label(spec)]
         if hasattr(world, "render_instances"):
             frames, instances = world.render_instances(spec)
             rows.append((f"{len(instances)} objects", frames))
-            rows.append(("instances", _overlay(frames, [i.masks for i in instances])))
+            names = [
+                (world.class_names[i.category_id - 1], tuple(int(c) for c in _mask_color(k)))
+                for k, i in enumerate(instances)
+            ]
+            rows.append((names, _overlay(frames, [i.masks for i in instances])))
         elif hasattr(world, "render_with_masks"):
             frames, mask = world.render_with_masks(spec)
             rows.append((caption, frames))
@@ -59,7 +73,16 @@ def _sample_rows(world, clips: int, seed: int) -> list[tuple[str, np.ndarray]]:
     return rows
 
 
-def contact_sheet(rows: list[tuple[str, np.ndarray]], scale: int = 1) -> Image.Image:
+def _draw_caption(draw: ImageDraw.ImageDraw, caption: Caption, y: int, height: int) -> None:
+    if isinstance(caption, str):
+        draw.text((4, y + height // 2 - 6), caption[:19], fill=(235, 235, 235))
+        return
+    top = y + max(0, height - 12 * len(caption)) // 2
+    for k, (text, color) in enumerate(caption):
+        draw.text((4, top + 12 * k), text[:19], fill=color)
+
+
+def contact_sheet(rows: list[tuple[Caption, np.ndarray]], scale: int = 1) -> Image.Image:
     """Rows = clips, columns = frames, a caption at the left of each row."""
     T, H, W, _ = rows[0][1].shape
     H, W = H * scale, W * scale
@@ -67,7 +90,7 @@ def contact_sheet(rows: list[tuple[str, np.ndarray]], scale: int = 1) -> Image.I
     draw = ImageDraw.Draw(sheet)
     for r, (caption, frames) in enumerate(rows):
         y = r * (H + 2)
-        draw.text((4, y + H // 2 - 6), caption[:19], fill=(235, 235, 235))
+        _draw_caption(draw, caption, y, H)
         for t in range(T):
             tile = Image.fromarray(frames[t]).resize((W, H), Image.NEAREST)
             sheet.paste(tile, (_LABEL_WIDTH + t * (W + 2), y))
@@ -109,7 +132,7 @@ def write_previews(
         sheet_path = out_dir / f"{label}.png"
         contact_sheet(rows).save(sheet_path, optimize=True)
         clip_rows = [
-            frames for caption, frames in rows if caption not in ("instances", "moving mask")
+            frames for caption, frames in rows if isinstance(caption, str) and caption != "moving mask"
         ]
         images = animated_grid(clip_rows)
         gif_path = out_dir / f"{label}.gif"

@@ -52,7 +52,11 @@ class WorldSource:
         return self.world.render(spec), self.world.render(partner)
 
     def fingerprint(self) -> str:
-        digest = hashlib.sha256(f"{self.name}|{self.split}|{self.world.frames}|{self.world.size}".encode())
+        header = f"{self.name}|{self.split}|{self.world.frames}|{self.world.size}"
+        revision = self.world.revision
+        if revision:  # worlds never revised keep their original fingerprints
+            header += f"|revision {revision}"
+        digest = hashlib.sha256(header.encode())
         for index in range(len(self)):
             spec = self.spec(index)
             digest.update(json.dumps(asdict(spec), sort_keys=True).encode())

@@ -1,5 +1,13 @@
-"""VIS world: 2-5 moving objects of several categories (shapes) with persistent instance
-ids and per-frame visible masks (later objects occlude earlier ones)."""
+"""VIS world: 2-5 moving objects with persistent instance ids and per-frame visible masks
+(later objects occlude earlier ones), in categories of two kinds:
+
+- **appearance-defined** (``disc``, ``square``, ``triangle``, ``cross``): the category is
+  the object's shape; it moves in any of the four motions;
+- **motion-defined** (``spinning``, ``sliding``, ``bouncing``, ``pulsing``): the objects
+  all look alike in law (a star or an ellipse, any colour and fill) and the category is
+  how they move (``tasks.synthetic.vis_motions``).  No single frame tells these four
+  apart; their motion over frames does.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +17,32 @@ import numpy as np
 
 from benchmark.errors import DataError
 from tasks.synthetic import rng as rngs
-from tasks.synthetic.appearance import SHAPES, Appearance, random_look, sample_background
-from tasks.synthetic.dynamics import MAX_SCALE, MOTION_CLASSES, reflect_into, sample_trajectory
+from tasks.synthetic.appearance import Appearance, random_look, sample_background
 from tasks.synthetic.render import visible_masks
 from tasks.synthetic.scene import Scene, render_scene
 from tasks.synthetic.spec import ClipSpec
+from tasks.synthetic.vis_motions import MAX_SCALE, VIS_MOTIONS, sample_vis_trajectory
 from tasks.synthetic.world import World
 
 OBJECT_RADIUS = (0.08, 0.12)
 MARGIN = OBJECT_RADIUS[1] * MAX_SCALE
-CATEGORIES: tuple[str, ...] = SHAPES
+APPEARANCE_CATEGORIES: tuple[str, ...] = ("disc", "square", "triangle", "cross")
+MOTION_CATEGORIES: tuple[str, ...] = VIS_MOTIONS
+CATEGORIES: tuple[str, ...] = APPEARANCE_CATEGORIES + MOTION_CATEGORIES
+# The one look shared by the motion-defined categories: one of these shapes, any colour.
+MOTION_LOOK_SHAPES: tuple[str, ...] = ("star", "ellipse")
+# Look classes (ClipSpec.appearance_class): an appearance category, or the motion look.
+MOTION_LOOK = len(APPEARANCE_CATEGORIES)
+
+
+def category_groups() -> dict[str, tuple[int, ...]]:
+    """The category ids (1-based, as in the annotations) of each kind of category:
+    ``{"appearance": (1, 2, 3, 4), "motion": (5, 6, 7, 8)}``."""
+    first_motion = len(APPEARANCE_CATEGORIES) + 1
+    return {
+        "appearance": tuple(range(1, first_motion)),
+        "motion": tuple(range(first_motion, len(CATEGORIES) + 1)),
+    }
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,13 +56,21 @@ class Instance:
     masks: np.ndarray
 
 
+def _look_class(rng: np.random.Generator) -> int:
+    """An object's look class: each appearance category with probability 1/8, the motion
+    look with probability 1/2 (so each of the 8 categories has probability 1/8)."""
+    return min(int(rng.integers(len(CATEGORIES))), MOTION_LOOK)
+
+
 class VisWorld(World):
-    """Categories are shapes. ``ClipSpec.n_objects`` objects; object i's category is the
-    i-th draw from the appearance seed's class stream and its motion class the i-th draw
-    from the dynamics seed's class stream, so ``appearance_class``/``motion_class`` of a
-    spec are those of instance 1 (and ``label`` is instance 1's category, 0-based)."""
+    """``ClipSpec.n_objects`` objects.  Object i's look class (an appearance category, or
+    the motion look) is the i-th draw from the appearance seed's class stream and its
+    motion the i-th draw from the dynamics seed's class stream; its category is its shape
+    for the appearance categories and its motion for the motion look.  ``appearance_class``
+    and ``motion_class`` of a spec are those of instance 1, ``label`` its category (0-based)."""
 
     name = "synthetic-vis"
+    revision = 2  # 2: motion-defined categories
 
     def __init__(self, *, min_objects: int = 2, max_objects: int = 5, **options: int) -> None:
         super().__init__(**options)
@@ -58,14 +90,25 @@ class VisWorld(World):
 
     @property
     def num_appearance_classes(self) -> int:
-        return len(CATEGORIES)
+        return len(APPEARANCE_CATEGORIES) + 1
 
     @property
     def num_motion_classes(self) -> int:
-        return len(MOTION_CLASSES)
+        return len(VIS_MOTIONS)
+
+    def category_groups(self) -> dict[str, tuple[int, ...]]:
+        """Category ids (1-based) of the appearance- and motion-defined categories."""
+        return category_groups()
+
+    def category_of(self, look_class: int, motion: int) -> int:
+        """0-based category of an object of ``look_class`` moving in ``motion``."""
+        return look_class if look_class < MOTION_LOOK else MOTION_LOOK + motion
 
     def label(self, spec: ClipSpec) -> int:
-        return spec.appearance_class
+        return self.category_of(spec.appearance_class, spec.motion_class)
+
+    def _appearance_class_of(self, seed: int) -> int:
+        return _look_class(rngs.generator(seed, rngs.CLASS_OF_APPEARANCE))
 
     def _draw_spec(self, split: str, index: int, rng: np.random.Generator) -> ClipSpec:
         appearance_seed = rngs.draw_seed(rng)
@@ -79,15 +122,22 @@ class VisWorld(World):
             n_objects=n,
         )
 
-    def categories(self, spec: ClipSpec) -> list[int]:
-        """0-based category of each object, in painting order (from the appearance seed)."""
+    def look_classes(self, spec: ClipSpec) -> list[int]:
+        """Look class of each object, in painting order (from the appearance seed)."""
         rng = rngs.generator(spec.appearance_seed, rngs.CLASS_OF_APPEARANCE)
-        return [int(rng.integers(len(CATEGORIES))) for _ in range(spec.n_objects)]
+        return [_look_class(rng) for _ in range(spec.n_objects)]
 
     def motion_classes(self, spec: ClipSpec) -> list[int]:
-        """Motion class of each object (from the dynamics seed)."""
+        """Motion (index into ``VIS_MOTIONS``) of each object (from the dynamics seed)."""
         rng = rngs.generator(spec.dynamics_seed, rngs.CLASS_OF_DYNAMICS)
-        return [int(rng.integers(len(MOTION_CLASSES))) for _ in range(spec.n_objects)]
+        return [int(rng.integers(len(VIS_MOTIONS))) for _ in range(spec.n_objects)]
+
+    def categories(self, spec: ClipSpec) -> list[int]:
+        """0-based category of each object, in painting order."""
+        return [
+            self.category_of(look, motion)
+            for look, motion in zip(self.look_classes(spec), self.motion_classes(spec), strict=True)
+        ]
 
     def check_spec(self, spec: ClipSpec) -> ClipSpec:
         super().check_spec(spec)
@@ -103,18 +153,21 @@ class VisWorld(World):
         self.check_spec(spec)
         rng = rngs.generator(spec.appearance_seed, rngs.APPEARANCE)
         background = sample_background(rng)
-        looks = tuple(random_look(rng, CATEGORIES[c], OBJECT_RADIUS) for c in self.categories(spec))
+        looks = []
+        for look_class in self.look_classes(spec):
+            if look_class == MOTION_LOOK:
+                shape = MOTION_LOOK_SHAPES[int(rng.integers(len(MOTION_LOOK_SHAPES)))]
+            else:
+                shape = APPEARANCE_CATEGORIES[look_class]
+            looks.append(random_look(rng, shape, OBJECT_RADIUS))
         trajectories = tuple(
-            reflect_into(
-                sample_trajectory(
-                    rngs.generator(spec.dynamics_seed, rngs.DYNAMICS, i), m, self.frames
-                ),
-                MARGIN,
+            sample_vis_trajectory(
+                rngs.generator(spec.dynamics_seed, rngs.DYNAMICS, i), m, self.frames, MARGIN
             )
             for i, m in enumerate(self.motion_classes(spec))
         )
         return Scene(
-            Appearance(background, looks), trajectories, self.frames, self.size, wrap=False
+            Appearance(background, tuple(looks)), trajectories, self.frames, self.size, wrap=False
         )
 
     def render_instances(self, spec: ClipSpec) -> tuple[np.ndarray, list[Instance]]:

@@ -29,6 +29,9 @@ class World(ABC):
     the label, and the scene (appearance + trajectories) of a spec."""
 
     name: str = "world"
+    # Bumped when the same specs render differently (0: never revised); the sample-list
+    # fingerprint includes it, so results measured before a revision read as stale.
+    revision: int = 0
 
     def __init__(
         self,

@@ -34,7 +34,7 @@ from tasks.vis import sources
 from tasks.vis.evaluation import TrackCollector
 from tasks.vis.predictions import TrackPrediction, check_outputs, clip_tracks
 from tasks.vis.samples import VisClip
-from tasks.vis.spec import SPEC
+from tasks.vis.spec import SPEC, ap_groups
 
 
 def shuffled_input(x: torch.Tensor, permutations: list[np.ndarray]) -> torch.Tensor:
@@ -51,13 +51,14 @@ class ClipTracks(Metric):
     """Ground truth and predicted tracks of every scored clip, keyed by evaluation unit so
     that partial states from several ranks merge into the single-process order."""
 
-    def __init__(self, categories: dict[int, str]) -> None:
+    def __init__(self, categories: dict[int, str], groups: dict[str, tuple[int, ...]] | None = None) -> None:
         super().__init__()
         self.categories = categories
+        self.groups = groups or {}  # reported AP key -> category ids (tasks.vis.spec.ap_groups)
         self.add_state("clips", {}, "union")  # unit -> (video, annotations, results) as YouTube-VIS JSON
 
     def update(self, unit: int, clip: VisClip, tracks: list[TrackPrediction]) -> None:
-        one = TrackCollector(self.categories)
+        one = TrackCollector(self.categories, self.groups)
         one.add(clip, tracks)
         self.clips[unit] = (one.videos[0], one.annotations, one.results)
 
@@ -67,7 +68,7 @@ class ClipTracks(Metric):
 
     def collector(self) -> TrackCollector:
         """Every clip in evaluation order, with video and annotation ids renumbered."""
-        collector = TrackCollector(self.categories)
+        collector = TrackCollector(self.categories, self.groups)
         for unit in sorted(self.clips):
             video, annotations, results = self.clips[unit]
             video_id = len(collector.videos) + 1
@@ -82,7 +83,8 @@ class ClipTracks(Metric):
         return self.collector().compute()
 
     def intervals(self, seed: int = 0, replicates: int = 200) -> dict[str, Estimate]:
-        """Bootstrap intervals over videos (keyed by clip id) of AP, AP50, AP75, AR1/10/100."""
+        """Bootstrap intervals over videos (keyed by clip id) of AP, AP50, AP75, AR1/10/100
+        and of each group's AP."""
         return self.collector().intervals(seed, replicates)
 
 
@@ -103,7 +105,9 @@ class VisTask(ClipTask):
         return sources.open_source(dataset, split, data_root, input, limit=limit)
 
     def new_metric(self, source: Source, options: TaskOptions) -> PerturbedMetrics:
-        return PerturbedMetrics(SPEC, partial(ClipTracks, source.categories()))
+        kinds = source.category_groups() if hasattr(source, "category_groups") else {}  # optional
+        groups = ap_groups(source.categories(), kinds)
+        return PerturbedMetrics(SPEC, partial(ClipTracks, source.categories(), groups))
 
     @torch.no_grad()
     def evaluate(self, model, source: Source, units: Sequence[int], metric: PerturbedMetrics,

@@ -11,6 +11,7 @@ named by its clip id, which keys its bootstrap weight.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 from benchmark.intervals import REPLICATES, Estimate
 from tasks.vis import rle
@@ -22,8 +23,9 @@ from tasks.vis.samples import VisClip
 class TrackCollector:
     """Ground truth and predictions of the clips seen so far, in the YouTube-VIS formats."""
 
-    def __init__(self, categories: dict[int, str]):
+    def __init__(self, categories: dict[int, str], groups: Mapping[str, Sequence[int]] | None = None):
         self.categories = [{"id": k, "name": name} for k, name in sorted(categories.items())]
+        self.groups = dict(groups or {})  # reported key -> category ids whose mean AP it is
         self.videos: list[dict] = []
         self.annotations: list[dict] = []
         self.results: list[dict] = []
@@ -52,7 +54,7 @@ class TrackCollector:
 
     def merge(self, other: TrackCollector) -> TrackCollector:
         """Append ``other``'s videos (renumbered after this collector's); returns self."""
-        if other.categories != self.categories:
+        if other.categories != self.categories or other.groups != self.groups:
             raise ValueError("cannot merge track collectors of different categories")
         offset, first_annotation = len(self.videos), len(self.annotations)
         self.videos.extend({**v, "id": v["id"] + offset} for v in other.videos)
@@ -77,13 +79,16 @@ class TrackCollector:
     def compute(self) -> dict[str, float]:
         """The official summary (AP, AP50, AP75, APs/APm/APl, AR1, AR10, AR100, ARs/ARm/ARl)
         with the values it cannot compute (-1 there: no category with ground truth in that
-        area range) left out, never zero or NaN; empty without annotations."""
+        area range) left out, never zero or NaN, then the AP of each of ``groups`` that
+        has ground truth; empty without annotations."""
         evaluation = self.evaluation()
         if evaluation is None:
             return {}
-        return {k: v for k, v in evaluation.summary().items() if not math.isnan(v)}
+        summary = {k: v for k, v in evaluation.summary().items() if not math.isnan(v)}
+        return summary | evaluation.group_ap(self.groups)
 
     def intervals(self, seed: int = 0, replicates: int = REPLICATES) -> dict[str, Estimate]:
-        """95 % bootstrap intervals over videos of AP, AP50, AP75, AR1, AR10, AR100."""
+        """95 % bootstrap intervals over videos of AP, AP50, AP75, AR1, AR10, AR100 and of
+        the AP of each of ``groups``."""
         evaluation = self.evaluation()
-        return {} if evaluation is None else evaluation.intervals(seed, replicates)
+        return {} if evaluation is None else evaluation.intervals(seed, replicates, self.groups)

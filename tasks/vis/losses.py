@@ -20,13 +20,15 @@ from scipy.optimize import linear_sum_assignment
 
 @dataclass(frozen=True)
 class LossWeights:
-    """Weights of the class, mask BCE and mask dice terms (cost and loss alike) and of the
-    no-object class in the classification loss."""
+    """Weights of the class, mask BCE and mask dice terms (cost and loss alike), of the
+    no-object class in the classification loss, and of the per-pixel category loss
+    (:func:`semantic_loss`, a training aid for models that output ``pred_semantic``)."""
 
     cls: float = 2.0
     bce: float = 5.0
     dice: float = 5.0
     no_object: float = 0.1
+    semantic: float = 0.0
 
 
 def pairwise_bce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -86,4 +88,20 @@ def set_loss(
     else:
         bce = dice = logits.sum() * 0
     total = weights.cls * cls + weights.bce * bce + weights.dice * dice
-    return {"total": total, "cls": cls.detach(), "bce": bce.detach(), "dice": dice.detach()}
+    matched = class_target < k1 - 1
+    accuracy = (logits[..., :-1].argmax(-1) == class_target)[matched].float().mean() if matched.any() else cls * 0
+    return {"total": total, "cls": cls.detach(), "bce": bce.detach(), "dice": dice.detach(),
+            "accuracy": accuracy.detach()}
+
+
+def semantic_loss(logits: torch.Tensor, targets: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+    """Cross-entropy of per-pixel category ``logits`` (B, K, T, h, w) on the pixels covered
+    by an instance; per clip ``(classes (G,), soft masks (G, T, h, w))``."""
+    labels = torch.full((logits.shape[0], *logits.shape[2:]), -100, dtype=torch.long, device=logits.device)
+    for i, (classes, masks) in enumerate(targets):
+        if len(classes):
+            covered = masks.sum(0) > 0.5
+            labels[i][covered] = classes[masks.argmax(0)][covered]
+    if not (labels >= 0).any():
+        return logits.sum() * 0
+    return F.cross_entropy(logits, labels, ignore_index=-100)

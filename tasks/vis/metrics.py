@@ -70,6 +70,8 @@ SUMMARY: dict[str, tuple[str, int | None, str, int]] = {
     "AR1": ("AR", None, "all", 1), "AR10": ("AR", None, "all", 10), "AR100": ("AR", None, "all", 100),
     "ARs": ("AR", None, "small", 100), "ARm": ("AR", None, "medium", 100), "ARl": ("AR", None, "large", 100),
 }
+#: The summary values given bootstrap intervals over videos (the all-area ones).
+INTERVAL_KEYS = ("AP", "AP50", "AP75", "AR1", "AR10", "AR100")
 
 
 @dataclass(frozen=True)
@@ -279,29 +281,47 @@ class VisEvaluation:
         summary); NaN where the official evaluation gives -1 (nothing to average)."""
         return {key: self._value(*spec) for key, spec in SUMMARY.items()}
 
-    def intervals(self, seed: int = 0, replicates: int = REPLICATES) -> dict[str, Estimate]:
+    def group_ap(self, groups: Mapping[str, Sequence[int]]) -> dict[str, float]:
+        """``{group: AP of the group}``: the mean AP of the group's categories that have
+        ground truth, as the overall AP is the mean over all of them (a singleton group is
+        one category's AP); a group with none is left out."""
+        point = self.category_ap()
+        return {name: float(np.mean([point[c] for c in ids if c in point]))
+                for name, ids in groups.items() if any(c in point for c in ids)}
+
+    def intervals(self, seed: int = 0, replicates: int = REPLICATES,
+                  groups: Mapping[str, Sequence[int]] | None = None) -> dict[str, Estimate]:
         """95 % bootstrap intervals over videos of AP, AP50, AP75, AR1, AR10 and AR100 (see
-        :func:`weighted_precision_recall`); empty without ground truth."""
+        :func:`weighted_precision_recall`) and of each of ``groups``' AP (:meth:`group_ap`),
+        keyed by the group's name, from the same replicates; empty without ground truth."""
         summary = self.summary()
         if math.isnan(summary["AP"]):
             return {}
+        per_category = self._replicates(seed, replicates)
+        out = {key: percentile_estimate(summary[key], _mean_present([v[key] for v in per_category.values()]))
+               for key in INTERVAL_KEYS}
+        for name, value in self.group_ap(groups or {}).items():
+            out[name] = percentile_estimate(
+                value, _mean_present([per_category[c]["AP"] for c in groups[name] if c in per_category]))
+        return out
+
+    def _replicates(self, seed: int, replicates: int) -> dict[int, dict[str, np.ndarray]]:
+        """Per category, the bootstrap replicates (R,) of its AP, AP50, AP75 and AR1/10/100
+        (NaN where a replicate has no ground truth of it)."""
         videos = sorted({v for pairs in self.matches.values() for v, _ in pairs})
         column = {v: k for k, v in enumerate(videos)}
         weights = unit_weights(seed, [self.video_keys.get(v, v) for v in videos], replicates)
-        ap = {key: [] for key in ("AP", "AP50", "AP75")}
-        ar = {m: [] for m in MAX_DETS}
+        out = {}
         for category in self.category_ids:
             pairs = self.matches.get(category, [])
             units = np.array([column[v] for v, _ in pairs], dtype=int)
             found = [m for _, m in pairs]
             precision, _ = weighted_precision_recall(found, units, weights, MAX_DETS[-1])
-            ap["AP"].append(precision.mean(axis=(1, 2)))
-            ap["AP50"].append(precision[:, 0].mean(axis=1))
-            ap["AP75"].append(precision[:, 5].mean(axis=1))
+            values = {"AP": precision.mean(axis=(1, 2)), "AP50": precision[:, 0].mean(axis=1),
+                      "AP75": precision[:, 5].mean(axis=1)}
             for max_det in MAX_DETS:
-                ar[max_det].append(weighted_recall(found, units, weights, max_det).mean(axis=1))
-        out = {key: percentile_estimate(summary[key], _mean_present(values)) for key, values in ap.items()}
-        out.update({f"AR{m}": percentile_estimate(summary[f"AR{m}"], _mean_present(v)) for m, v in ar.items()})
+                values[f"AR{max_det}"] = weighted_recall(found, units, weights, max_det).mean(axis=1)
+            out[category] = values
         return out
 
 

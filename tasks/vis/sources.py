@@ -33,6 +33,12 @@ class VisWorldSource(WorldSource):
         """{category id (1-based): name}."""
         return {k + 1: name for k, name in enumerate(self.class_names)}
 
+    def category_groups(self) -> dict[str, tuple[int, ...]]:
+        """Category ids (1-based) of each kind of category: ``appearance`` (defined by
+        shape) and ``motion`` (defined by how the object moves); each kind's AP and each
+        category's are reported (:func:`tasks.vis.spec.ap_groups`)."""
+        return self.world.category_groups()
+
     def sample(self, index: int) -> VisClip:
         frames, instances = self.world.render_instances(self.spec(index))
         return VisClip(
@@ -62,6 +68,10 @@ class YouTubeVisSource:
     def categories(self) -> dict[int, str]:
         """{category id: name} as in the annotation file."""
         return dict(self.dataset.categories)
+
+    def category_groups(self) -> dict[str, tuple[int, ...]]:
+        """No kinds of category (only the overall AP is reported)."""
+        return {}
 
     def clip(self, index: int) -> np.ndarray:
         return self.dataset.load_frames(index)
