@@ -43,12 +43,17 @@ def accuracy(model: nn.Module, clips, labels, spec, batch_size: int = 64) -> flo
     return correct / len(clips)
 
 
+WEIGHT_DTYPES = {"float32": torch.float32, "float16": torch.float16}
+
+
 def train(
     arch: str, world: str, submission: Path, epochs: int, batch_size: int, lr: float,
-    seed: int, train_clips: int | None,
+    seed: int, train_clips: int | None, weights_dtype: str = "float32",
 ) -> dict[str, float]:
-    """Train ``arch`` on ``world`` with the submission's input spec; returns accuracies."""
+    """Train ``arch`` on ``world`` with the submission's input spec; returns the val and test
+    accuracies of the weights as written (floating-point tensors stored as ``weights_dtype``)."""
     torch.manual_seed(seed)
+    began = time.perf_counter()
     spec = read_manifest(submission / MANIFEST_NAME).input
     train_source, val_source = WorldSource(world, "train"), WorldSource(world, "val")
     clips, labels = render_split(train_source, train_clips)
@@ -71,18 +76,25 @@ def train(
             loss.backward()
             optimizer.step()
             schedule.step()
-            total += float(loss) * len(idx)
+            total += loss.item() * len(idx)
         val = accuracy(model, val_clips, val_labels, spec)
         print(f"epoch {epoch + 1}/{epochs}: loss {total / len(order):.3f}  val top1 {val:.3f}  "
               f"({time.perf_counter() - started:.0f} s)", flush=True)
+    state = {k: v.to(WEIGHT_DTYPES[weights_dtype]) if v.is_floating_point() else v
+             for k, v in model.state_dict().items()}
+    model.load_state_dict(state)  # evaluate what is written
     weights = submission / "weights.safetensors"
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
+    save_file({k: v.contiguous() for k, v in state.items()}, str(weights))
     digest = sha256_file(weights)
     manifest = submission / "submission.yaml"
     text = re.sub(r"sha256: \"?[0-9a-f]{64}\"?", f'sha256: "{digest}"', manifest.read_text())
     manifest.write_text(text)
-    print(f"wrote {weights} (sha256 {digest})")
-    return {"val_top1": accuracy(model, val_clips, val_labels, spec)}
+    print(f"wrote {weights} (sha256 {digest}); trained in {time.perf_counter() - began:.0f} s")
+    test_clips, test_labels = render_split(WorldSource(world, "test"))
+    scores = {"val_top1": accuracy(model, val_clips, val_labels, spec),
+              "test_top1": accuracy(model, test_clips, test_labels, spec)}
+    print("  ".join(f"{k} {v:.3f}" for k, v in scores.items()), flush=True)
+    return scores
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -95,9 +107,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-clips", type=int, default=None)
+    parser.add_argument("--weights-dtype", choices=sorted(WEIGHT_DTYPES), default="float32",
+                        help="dtype of the stored floating-point tensors (float16 halves the file)")
     args = parser.parse_args(argv)
     train(args.arch, args.world, args.submission, args.epochs, args.batch_size, args.lr,
-          args.seed, args.train_clips)
+          args.seed, args.train_clips, args.weights_dtype)
 
 
 if __name__ == "__main__":
