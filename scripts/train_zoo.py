@@ -64,6 +64,8 @@ ENTRIES: tuple[Entry, ...] = (
     *(Entry(arch, "synthetic-motion") for arch in ZOO),
     Entry("tsm", "synthetic-appearance"),
     Entry("r3d", "synthetic-appearance"),
+    Entry("tsm", "synthetic-conflict"),
+    Entry("two-stream", "synthetic-conflict"),
     Entry("r3d", "synthetic-conflict"),
     Entry("slowfast", "synthetic-conflict"),
     Entry("timesformer", "synthetic-conflict"),
