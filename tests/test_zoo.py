@@ -19,8 +19,8 @@ import torch
 from benchmark.manifest import load_submission
 from benchmark.probe import LayerProbe
 from benchmark.submission import build_model
+from benchmark.transforms import clips_to_input as model_input
 from tasks.action_recognition.models import ARCHITECTURES
-from tasks.action_recognition.transforms import model_input
 from tasks.action_recognition.zoo import ZOO, TemporalShift
 
 ROOT = Path(__file__).resolve().parents[1]
