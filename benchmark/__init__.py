@@ -12,4 +12,4 @@ Data flows clip -> pair -> probe -> estimator -> result -> leaderboard:
 
 __version__ = "0.2.0"
 SUITE_VERSION = __version__
-PROTOCOL_VERSION = "1"
+PROTOCOL_VERSION = "2"  # 2: styles render (and normalise over) only the frames the model sees

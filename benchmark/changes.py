@@ -2,6 +2,9 @@
 
 Used by ``benchmark changed`` (which folders CI validates and smoke-runs) and by
 ``benchmark validate --base REF`` (result files may be added or updated, never removed).
+Paths are read NUL-separated (``git -z``): git neither quotes nor escapes them, so a folder
+named with a tab, a newline or non-ASCII letters is listed like any other (and then refused
+by ``validate`` for its name) instead of slipping past CI.
 """
 
 from __future__ import annotations
@@ -13,10 +16,16 @@ from benchmark.errors import BenchmarkError
 from benchmark.manifest import MANIFEST_NAME, ReportedManifest, read_manifest
 
 
+def git_paths(args: list[str], cwd: Path) -> list[str]:
+    """The NUL-separated paths ``git <args> -z`` prints, exactly as stored."""
+    return [path for path in git([*args[:1], "-z", *args[1:]], cwd).split("\0") if path]
+
+
 def git(args: list[str], cwd: Path) -> str:
     """Output of ``git <args>`` run in ``cwd``; a failure is a :class:`BenchmarkError`."""
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                              encoding="utf-8", errors="surrogateescape", check=False)
     except OSError as error:
         raise BenchmarkError(f"git is needed here but could not run: {error}.") from None
     if done.returncode != 0:
@@ -53,10 +62,10 @@ def changed_submissions(base: str, submissions: str | Path = "submissions") -> l
     root = repo_root(_existing_parent(submissions))
     _verify_ref(base, root)
     prefix = submissions.resolve().relative_to(root).as_posix()
-    listed = git(["diff", "--name-only", "--no-renames", base, "--", prefix], root)
-    listed += git(["ls-files", "--others", "--exclude-standard", "--", prefix], root)
+    listed = git_paths(["diff", "--name-only", "--no-renames", base, "--", prefix], root)
+    listed += git_paths(["ls-files", "--others", "--exclude-standard", "--", prefix], root)
     names = set()
-    for line in listed.splitlines():
+    for line in listed:
         parts = Path(line).relative_to(prefix).parts if line.startswith(prefix + "/") else ()
         if len(parts) >= 2:  # a file inside a submission folder
             names.add(parts[0])
@@ -80,12 +89,12 @@ def removed_results(folder: str | Path, base: str) -> list[str]:
     root = repo_root(_existing_parent(folder))
     _verify_ref(base, root)
     results = (folder.resolve() / "results").relative_to(root).as_posix()
-    listed = git(["ls-tree", "-r", "--name-only", base, "--", results + "/"], root)
+    listed = git_paths(["ls-tree", "-r", "--name-only", base, "--", results + "/"], root)
     problems = []
-    for line in sorted(listed.splitlines()):
+    for line in sorted(listed):
         if line.endswith(".json") and not (root / line).is_file():
             problems.append(
-                f"{folder / 'results' / Path(line).name}: result file removed (it exists at "
+                f"{folder / 'results' / Path(line).relative_to(results)}: result file removed (it exists at "
                 f"{base}); results are never deleted: restore it, or add a new result file "
                 "beside it."
             )

@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmark {run,validate,reproduce,changed,leaderboard,list,worlds,styles}``."""
+"""Command line: ``python -m benchmark {run,curve,validate,reproduce,changed,leaderboard,import-weights,list,worlds,styles}``."""
 
 from __future__ import annotations
 
@@ -6,16 +6,30 @@ import argparse
 import sys
 from pathlib import Path
 
+from benchmark.argtypes import (
+    device,
+    export_file,
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from benchmark.errors import BenchmarkError
+from benchmark.safeguards import DEFAULT_MEMORY_LIMIT_GIB, Terminated
 
 EPILOG = """examples:
-  python -m benchmark run submissions/c3d-synthetic            # synthetic default, CPU
+  python -m benchmark run submissions/c3d-synthetic            # synthetic default, CPU; writes runs/c3d-synthetic/
+  python -m benchmark run submissions/my-model --update-results   # ...into submissions/my-model/results/
   python -m benchmark run submissions/my-model --dataset diving48 --data-root /data/Diving48 --device cuda
+  python -m benchmark curve submissions/my-model --checkpoints runs/my-model/   # bias over training
   python -m benchmark validate submissions/my-model            # no submission code imported
   python -m benchmark validate submissions/my-model --base origin/main   # ...and no result removed
   python -m benchmark leaderboard                              # rewrite leaderboard.md
   python -m benchmark leaderboard --check                      # fail if leaderboard.md is stale
+  python -m benchmark leaderboard --html site --export results.csv   # ...and the web site, a CSV of every result
+  python -m benchmark import-weights SLOW_8x8_R50.pyth --submission submissions/my-slow-r50
   python -m benchmark reproduce submissions/c3d-synthetic/results/synthetic-motion__true.json
+  python -m benchmark reproduce submissions/c3d-synthetic --threads 1 --tolerance 1e-6   # all its synthetic results
   python -m benchmark changed --base origin/main               # submission folders a branch changes
   python -m benchmark list                                     # tasks, datasets, submissions
   python -m benchmark worlds --out previews/                   # look at the synthetic worlds
@@ -23,17 +37,19 @@ EPILOG = """examples:
 """
 
 
-def _run(args: argparse.Namespace) -> int:
-    from benchmark.runner import RunOptions, format_table, run
+def _run_options(args: argparse.Namespace):
+    """The :class:`~benchmark.runner.RunOptions` of the ``run`` flags (also ``curve``'s)."""
+    from benchmark.runner import RunOptions
 
     _set_threads(args.threads)
-    options = RunOptions(
+    return RunOptions(
         dataset=args.dataset,
         data_root=args.data_root,
         split=args.split,
         pairs=args.pairs,
         batch_size=args.batch_size,
         device=args.device,
+        precision=args.precision,
         seed=args.seed,
         pair_protocol=args.pair_protocol,
         task_options=tuple(args.task_option or ()),
@@ -41,16 +57,45 @@ def _run(args: argparse.Namespace) -> int:
         eval_clips=args.eval_clips,
         workers=args.workers,
         resume=args.resume,
+        restart=args.restart,
         on_bad_video=args.on_bad_video,
         output=args.output,
+        update_results=args.update_results,
+        force=args.force,
+        memory_limit_gib=args.memory_limit,
         progress=not args.no_progress,
     )
-    result, path = run(args.submission, options)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from benchmark.runner import format_table, run
+
+    result, path = run(args.submission, _run_options(args))
     if result is None:  # a non-zero rank under torchrun: rank 0 reports
         return 0
     print(f"\n{result.submission} on {result.dataset.name} ({result.pair_protocol} pairs, "
           f"{sum(v for k, v in result.pairs.items() if k in ('dynamic', 'static'))} pairs)")
     print(format_table(result))
+    print(f"\nwrote {path}")
+    return 0
+
+
+def _curve(args: argparse.Namespace) -> int:
+    from benchmark.curves import measure_curve
+
+    curve, path = measure_curve(args.submission, _run_options(args), args.checkpoints)
+    print(f"\n{curve.submission} on {curve.dataset.name} ({curve.pair_protocol} pairs): "
+          f"{len(curve.points)} checkpoints")
+    metric = curve.main_metric
+    for point in curve.points:
+        shares = "  ".join(f"{layer.name} {layer.dynamic_share.value:.3f}" for layer in point.layers
+                           if layer.dynamic_share is not None)
+        score = point.metrics.get(metric)
+        print(f"  step {point.step:>7}: dynamic share {shares}"
+              + (f"  {metric} {score:.3f}" if score is not None else ""))
+    settled = {name: curve.settling_fraction(name) for name in curve.layer_names()}
+    print("settled (fraction of training after which the share stays in the final interval): "
+          + "  ".join(f"{k} {v:.2f}" if v is not None else f"{k} -" for k, v in settled.items()))
     print(f"\nwrote {path}")
     return 0
 
@@ -77,10 +122,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from benchmark.reproduce import reproduce
+    from benchmark.reproduce import reproduce, reproducible_results
 
-    _set_threads(args.threads)
-    return _check_each(args.result, lambda path: [f"{path}: {d}" for d in reproduce(path, args.tolerance)],
+    paths = [path for given in args.result for path in reproducible_results(given)]
+    if not paths:
+        print(f"{', '.join(map(str, args.result))}: no result on a synthetic dataset to reproduce")
+    return _check_each(paths, lambda path: [f"{path}: {d}" for d in reproduce(path, args.tolerance, args.threads)],
                        f"reproduced (tolerance {args.tolerance:g})")
 
 
@@ -94,9 +141,13 @@ def _set_threads(threads: int | None) -> None:
 def _changed(args: argparse.Namespace) -> int:
     from benchmark.changes import changed_submissions, is_runnable
 
+    end = "\0" if args.null else "\n"
     for folder in changed_submissions(args.base, args.submissions):
         if not args.runnable or is_runnable(folder):
-            print(folder.as_posix())
+            if not args.null and ("\n" in folder.as_posix() or not folder.as_posix().isprintable()):
+                print(f"warning: {folder.as_posix()!r} holds a character a line cannot; read with -z",
+                      file=sys.stderr)
+            sys.stdout.write(folder.as_posix() + end)
     return 0
 
 
@@ -104,14 +155,31 @@ def _leaderboard(args: argparse.Namespace) -> int:
     from benchmark.leaderboard import check_leaderboard, write_leaderboard
 
     if args.check:
+        if args.html or args.export:
+            raise BenchmarkError("--check compares leaderboard.md only; run --html/--export without --check.")
         stale = check_leaderboard(args.submissions, args.output)
         if stale:
             print(stale, file=sys.stderr)
             return 1
         print(f"{args.output} is up to date")
         return 0
-    path = write_leaderboard(args.submissions, args.output, plots=not args.no_plots)
-    print(f"wrote {path}" + ("" if args.no_plots else " and its plots"))
+    path, skipped = write_leaderboard(args.submissions, args.output, plots=not args.no_plots, site=args.html,
+                                      exports=tuple(args.export or ()))
+    for problem in skipped:
+        print(f"error: skipped: {problem}", file=sys.stderr)
+    written = [str(path)] + ([] if args.no_plots else ["its plots"])
+    written += [f"the site {args.html}/index.html"] if args.html else []
+    written += [str(export) for export in args.export or ()]
+    print(f"wrote {', '.join(written)}" + (f"; {len(skipped)} bad result file(s) left out" if skipped else ""))
+    return 1 if skipped else 0
+
+
+def _import_weights(args: argparse.Namespace) -> int:
+    from benchmark.import_weights import import_weights, report
+
+    imported = import_weights(args.checkpoint, args.submission, key=args.key, output=args.output,
+                              drop_unexpected=args.drop_unexpected, training_data=args.training_data)
+    print(report(imported, args.checkpoint, args.submission))
     return 0
 
 
@@ -163,6 +231,43 @@ def _styles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_run_flags(run: argparse.ArgumentParser) -> None:
+    """The flags of ``run`` (shared by ``curve``)."""
+    run.add_argument("submission", type=Path, help="submission folder (holds submission.yaml)")
+    run.add_argument("--dataset", help="dataset name (default: the manifest's first dataset)")
+    run.add_argument("--data-root", type=Path, help="root of a real dataset in its published layout")
+    run.add_argument("--split", help="split to measure on (default: the dataset's evaluation split)")
+    run.add_argument("--pairs", type=positive_int, default=1000, help="number of pairs (default 1000)")
+    run.add_argument("--batch-size", type=positive_int, default=16, help="pairs per forward pass (default 16)")
+    run.add_argument("--device", type=device, default="cpu", help="cpu, cuda or cuda:N (default cpu)")
+    run.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
+                     help="the model forward's precision (autocast; fp16 on CUDA only; recorded)")
+    run.add_argument("--seed", type=non_negative_int, default=0, help="seed of pair sampling and bootstrap")
+    run.add_argument("--pair-protocol",
+                     help="true (synthetic only), stylize[:style ids or names, e.g. stylize:0,1], "
+                     "or prestylized:<root> (default: true on synthetic data, else stylize)")
+    run.add_argument("--task-option", action="append", metavar="KEY=VALUE",
+                     help="a task option, e.g. flow.method=dis for AVOS (repeatable; `list` shows them)")
+    run.add_argument("--bootstrap", type=non_negative_int, default=200, help="bootstrap replicates (0: no intervals)")
+    run.add_argument("--eval-clips", type=positive_int,
+                     help="evaluate the metric on the first N units (clips, AVOS sequences, VIS videos)")
+    run.add_argument("--workers", type=non_negative_int, default=0, help="DataLoader workers for decoding")
+    run.add_argument("--threads", type=positive_int, help="CPU threads for torch (e.g. 1 on a busy machine)")
+    run.add_argument("--resume", action="store_true", help="continue an interrupted run from its checkpoint")
+    run.add_argument("--restart", action="store_true", help="discard an interrupted run's checkpoint and start over")
+    run.add_argument("--on-bad-video", choices=("skip", "fail"), default="fail",
+                     help="skip (count and list) or fail on a missing/undecodable video")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--output", type=Path, help="results folder (default: runs/<submission>/)")
+    where.add_argument("--update-results", action="store_true",
+                       help="write into <submission>/results/, replacing its result for this dataset and protocol")
+    run.add_argument("--force", action="store_true",
+                     help="replace a result measured with more pairs (or an unreadable one)")
+    run.add_argument("--memory-limit", type=positive_float, default=DEFAULT_MEMORY_LIMIT_GIB, metavar="GIB",
+                     help=f"refuse an estimator needing more memory (default {DEFAULT_MEMORY_LIMIT_GIB:g} GiB)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmark",
@@ -176,30 +281,19 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="measure a submission (e.g. run submissions/c3d-synthetic)",
                          epilog="example: python -m benchmark run submissions/c3d-synthetic --pairs 2000",
                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("submission", type=Path, help="submission folder (holds submission.yaml)")
-    run.add_argument("--dataset", help="dataset name (default: the manifest's first dataset)")
-    run.add_argument("--data-root", type=Path, help="root of a real dataset in its published layout")
-    run.add_argument("--split", help="split to measure on (default: the dataset's evaluation split)")
-    run.add_argument("--pairs", type=int, default=1000, help="number of pairs (default 1000)")
-    run.add_argument("--batch-size", type=int, default=16, help="pairs per forward pass (default 16)")
-    run.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    run.add_argument("--seed", type=int, default=0, help="seed of pair sampling and bootstrap")
-    run.add_argument("--pair-protocol",
-                     help="true (synthetic only), stylize[:style ids or names, e.g. stylize:0,1], "
-                     "or prestylized:<root> (default: true on synthetic data, else stylize)")
-    run.add_argument("--task-option", action="append", metavar="KEY=VALUE",
-                     help="a task option, e.g. flow.method=dis for AVOS (repeatable; `list` shows them)")
-    run.add_argument("--bootstrap", type=int, default=200, help="bootstrap replicates (0: no intervals)")
-    run.add_argument("--eval-clips", type=int,
-                     help="evaluate the metric on the first N units (clips, AVOS sequences, VIS videos)")
-    run.add_argument("--workers", type=int, default=0, help="DataLoader workers for decoding")
-    run.add_argument("--threads", type=int, help="CPU threads for torch (e.g. 1 on a busy machine)")
-    run.add_argument("--resume", action="store_true", help="continue an interrupted run")
-    run.add_argument("--on-bad-video", choices=("skip", "fail"), default="fail",
-                     help="skip (count and list) or fail on a missing/undecodable video")
-    run.add_argument("--output", type=Path, help="results folder (default: <submission>/results)")
-    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _add_run_flags(run)
     run.set_defaults(func=_run)
+
+    curve = sub.add_parser(
+        "curve", help="measure a training run's checkpoints, one curve file (e.g. curve submissions/x "
+        "--checkpoints runs/x/checkpoints)",
+        epilog="example: python -m benchmark curve submissions/curve-c3d-motion --checkpoints "
+        "runs/curve-c3d-motion --pairs 500 --threads 1",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    curve.add_argument("--checkpoints", required=True, metavar="DIR|GLOB",
+                       help="a folder of checkpoints (*.safetensors, *.pt) or a glob, e.g. 'runs/x/step-*.safetensors'")
+    _add_run_flags(curve)
+    curve.set_defaults(func=_curve)
 
     validate = sub.add_parser("validate", help="check a manifest and its result files (e.g. validate submissions/c3d-synthetic)")
     validate.add_argument("submission", type=Path, nargs="+", help="submission folder(s)")
@@ -209,10 +303,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     again = sub.add_parser("reproduce", help="rerun result files with their recorded options and compare "
                            "(e.g. reproduce submissions/c3d-synthetic/results/synthetic-motion__true.json)")
-    again.add_argument("result", type=Path, nargs="+", help="result file(s) under <submission>/results/")
-    again.add_argument("--tolerance", type=float, default=0.0,
+    again.add_argument("result", type=Path, nargs="+",
+                       help="result file(s) under <submission>/results/, or submission folder(s): all their "
+                       "results on synthetic datasets")
+    again.add_argument("--tolerance", type=non_negative_float, default=0.0,
                        help="allowed relative (or absolute) difference of each number (default 0: exact)")
-    again.add_argument("--threads", type=int, help="CPU threads for torch")
+    again.add_argument("--threads", type=positive_int, help="CPU threads for torch")
     again.set_defaults(func=_reproduce)
 
     changed = sub.add_parser("changed", help="submission folders changed since a git ref (e.g. changed --base origin/main)")
@@ -220,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     changed.add_argument("--submissions", type=Path, default=Path("submissions"))
     changed.add_argument("--runnable", action="store_true",
                          help="only existing folders that are not 'reported' entries (what CI smoke-runs)")
+    changed.add_argument("-z", "--null", action="store_true",
+                         help="end each folder with NUL instead of a newline (any folder name survives)")
     changed.set_defaults(func=_changed)
 
     board = sub.add_parser("leaderboard", help="write leaderboard.md from result files (e.g. leaderboard --check)")
@@ -227,7 +325,31 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--submissions", type=Path, default=Path("submissions"))
     board.add_argument("--output", type=Path, default=Path("leaderboard.md"))
     board.add_argument("--no-plots", action="store_true", help="write only the markdown")
+    board.add_argument("--html", type=Path, metavar="DIR",
+                       help="also write the static web site there (index.html, a page per submission, plots, "
+                       "results.csv/json)")
+    board.add_argument("--export", type=export_file, action="append", metavar="FILE",
+                       help="also write every result, one row per layer, as FILE.csv or FILE.json (repeatable)")
     board.set_defaults(func=_leaderboard)
+
+    weights = sub.add_parser(
+        "import-weights", help="a published checkpoint (.pyth, .pth, .pt, .safetensors) into a submission's pinned "
+        "weights (e.g. import-weights SLOW_8x8_R50.pyth --submission submissions/my-slow-r50)",
+        epilog="Loads with torch.load(weights_only=True) (a pickle that needs code is refused), maps the keys onto "
+        "the model that submission.yaml builds (wrapper prefixes such as 'module.' handled; missing, unexpected and "
+        "mis-shaped keys reported), writes weights.safetensors, pins its sha256 in submission.yaml and clears "
+        "'template'. Imports the submission's model.py.")
+    weights.add_argument("checkpoint", type=Path, help="the checkpoint file")
+    weights.add_argument("--submission", type=Path, required=True, help="submission folder (holds submission.yaml)")
+    weights.add_argument("--key", help="the checkpoint entry holding the state dict (default: the file itself, else "
+                         "the first of model_state, state_dict, model, ...)")
+    weights.add_argument("--output", default="weights.safetensors",
+                         help="weights file name in the submission folder (default weights.safetensors)")
+    weights.add_argument("--drop-unexpected", action="store_true",
+                         help="leave out checkpoint tensors the model does not have (listed) instead of refusing")
+    weights.add_argument("--training-data", action="append", metavar="TEXT",
+                         help="also set the manifest's training_data (repeatable), e.g. 'Kinetics-400 train'")
+    weights.set_defaults(func=_import_weights)
 
     listing = sub.add_parser("list", help="tasks, datasets and submissions (e.g. list)")
     listing.add_argument("--submissions", type=Path, default=Path("submissions"))
@@ -236,17 +358,17 @@ def build_parser() -> argparse.ArgumentParser:
     worlds = sub.add_parser("worlds", help="write sample clips of the synthetic worlds (e.g. worlds --out previews)")
     worlds.add_argument("--out", type=Path, default=Path("previews"))
     worlds.add_argument("--world", action="append", help="world name (repeatable; default all)")
-    worlds.add_argument("--clips", type=int, default=8)
-    worlds.add_argument("--seed", type=int, default=0)
+    worlds.add_argument("--clips", type=positive_int, default=8)
+    worlds.add_argument("--seed", type=non_negative_int, default=0)
     worlds.set_defaults(func=_worlds)
 
     styles = sub.add_parser("styles", help="a clip in every procedural style, as one image (e.g. styles --out previews)")
     styles.add_argument("--out", type=Path, default=Path("previews"))
     styles.add_argument("--video", type=Path, help="a video file (default: a synthetic clip)")
     styles.add_argument("--world", help="synthetic world to draw the clip from (default: a motion world)")
-    styles.add_argument("--index", type=int, default=0, help="clip index in the world's val split")
+    styles.add_argument("--index", type=non_negative_int, default=0, help="clip index in the world's val split")
     styles.add_argument("--which", choices=("all", "default"), default="all")
-    styles.add_argument("--frames", type=int, default=6)
+    styles.add_argument("--frames", type=positive_int, default=6)
     styles.set_defaults(func=_styles)
     return parser
 
@@ -258,8 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     except BenchmarkError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as interrupt:  # progress was saved; the runner said how to resume
+        return 143 if isinstance(interrupt, Terminated) else 130
 
 
 if __name__ == "__main__":

@@ -19,6 +19,10 @@ class LayerError(BenchmarkError):
     """A declared layer does not exist in the model, or produced unusable features."""
 
 
+class ModelOutputError(BenchmarkError):
+    """A model's output is not what its task needs (shape, class count, non-finite values)."""
+
+
 class EstimatorError(BenchmarkError):
     """The statistics cannot give a score (too few pairs, zero variance, non-finite features)."""
 

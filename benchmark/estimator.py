@@ -20,7 +20,6 @@ ordered or sharded over ranks.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -31,7 +30,12 @@ import torch
 
 from benchmark.errors import EstimatorError
 from benchmark.factors import DYNAMIC, FACTORS, STATIC  # noqa: F401  (re-exported)
-from benchmark.intervals import Estimate, percentile_estimate
+from benchmark.intervals import (  # noqa: F401  (poisson_weights re-exported)
+    MIN_PAIRS_FOR_INTERVAL,
+    Estimate,
+    percentile_estimate,
+    poisson_weights,
+)
 
 UNIT_THRESHOLD = 0.5
 # A variance below this fraction of the raw second moment counts as zero (constant features):
@@ -41,38 +45,6 @@ UNIT_CLASSES: tuple[str, ...] = ("joint", "dynamic", "static", "neither")
 _POINT_KEYS = ("count", "sum_a", "sum_b", "sum_ab", "sum_a2", "sum_b2")
 _BOOT_KEYS = ("boot_count", "boot_sum", "boot_dot", "boot_sq")
 _SUM_KEYS = _POINT_KEYS + _BOOT_KEYS  # everything but the reference point ``shift``
-
-
-# --------------------------------------------------------------------------- bootstrap weights
-
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
-# Poisson(1) cumulative distribution, P(K <= k) for k = 0..24 (the tail beyond is < 1e-25).
-_POISSON1_CDF = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(25)])
-
-
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser on a uint64 array (wrapping arithmetic)."""
-    with np.errstate(over="ignore"):
-        x = x + np.uint64(0x9E3779B97F4A7C15)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
-
-
-def poisson_weights(seed: int, pair_ids: np.ndarray, replicates: int) -> np.ndarray:
-    """Poisson(1) bootstrap weights, shape (replicates, len(pair_ids)), float64.
-
-    A counter-based generator: the weight of a pair in a replicate depends only on
-    ``(seed, pair_id, replicate)``, never on batching, order or process rank.
-    """
-    ids = np.asarray(pair_ids, dtype=np.uint64).reshape(1, -1)
-    reps = np.arange(replicates, dtype=np.uint64).reshape(-1, 1)
-    with np.errstate(over="ignore"):
-        key = _splitmix64(np.array([seed], dtype=np.uint64) & _MASK64)
-        x = _splitmix64(key ^ (ids * np.uint64(0xD1342543DE82EF95)))
-        x = _splitmix64(x + reps * np.uint64(0x9E3779B97F4A7C15))
-    uniform = (x >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
-    return np.searchsorted(_POISSON1_CDF, uniform, side="right").astype(np.float64)
 
 
 # --------------------------------------------------------------------------- the formulas
@@ -121,6 +93,39 @@ def dims_and_percent(p: torch.Tensor, units: int) -> tuple[torch.Tensor, torch.T
 def dynamic_share(p: torch.Tensor) -> torch.Tensor:
     """``p_dyn / (p_dyn + p_stat)`` in [0, 1]; 0.5 is balanced."""
     return p[..., 0] / (p[..., 0] + p[..., 1])
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def estimator_memory_bytes(widths: Mapping[str, int], bootstrap: int, batch_pairs: int = 16) -> int:
+    """Bytes the estimator needs for layers of ``widths`` units: its float64 state,
+    ``(2 * bootstrap + 11) * C`` values per layer, plus the largest transient of an update
+    (the ``(bootstrap, C)`` product of the weights with the pair sums and the batch's
+    float64 features, about ``(bootstrap + 8 * batch_pairs) * C`` values)."""
+    total = sum((2 * bootstrap + 11) * units for units in widths.values())
+    widest = max(widths.values(), default=0)
+    return 8 * (total + (bootstrap + 8 * batch_pairs) * widest)
+
+
+def check_memory(widths: Mapping[str, int], bootstrap: int, limit_bytes: float | None,
+                 batch_pairs: int = 16) -> None:
+    """Refuse, with the figure and how to lower it, an estimator that would need more than
+    ``limit_bytes`` (None: no limit)."""
+    if limit_bytes is None:
+        return
+    need = estimator_memory_bytes(widths, bootstrap, batch_pairs)
+    if need <= limit_bytes:
+        return
+    widest = sorted(widths.items(), key=lambda kv: -kv[1])[:3]
+    listed = ", ".join(f"{name!r}: {units:,} units" for name, units in widest)
+    raise EstimatorError(
+        f"The estimator would need about {need / 2**30:.1f} GiB for {len(widths)} probed "
+        f"layer(s) ({listed}) with --bootstrap {bootstrap}, above the limit of "
+        f"{limit_bytes / 2**30:.1f} GiB. Lower it with a smaller --bootstrap (memory grows "
+        "with 2 x bootstrap x units), probe fewer or narrower layers (e.g. a pooled output), "
+        "or raise --memory-limit if the machine has the memory."
+    )
 
 
 # --------------------------------------------------------------------------- results
@@ -182,10 +187,12 @@ class StaticDynamicEstimator:
         threshold: unit-classification threshold ``t`` (METHOD.md §4).
     """
 
-    def __init__(self, bootstrap: int = 200, seed: int = 0, threshold: float = UNIT_THRESHOLD):
+    def __init__(self, bootstrap: int = 200, seed: int = 0, threshold: float = UNIT_THRESHOLD,
+                 memory_limit: float | None = None):
         self.bootstrap = int(bootstrap)
         self.seed = int(seed)
         self.threshold = float(threshold)
+        self.memory_limit = memory_limit  # bytes; None: unlimited (checked before allocating)
         self.layers: dict[str, dict[str, torch.Tensor]] = {}
 
     # ---------------------------------------------------------------- accumulation
@@ -247,6 +254,10 @@ class StaticDynamicEstimator:
                 "features_a and features_b must hold the same layers; got "
                 f"{sorted(features_a)} and {sorted(features_b)}."
             )
+        new = {layer: _width(a) for layer, a in features_a.items() if layer not in self.layers}
+        if new:  # before anything is allocated for the new layers
+            widths = {layer: state["sum_a"].shape[1] for layer, state in self.layers.items()} | new
+            check_memory(widths, self.bootstrap, self.memory_limit, len(ids))
         batch = {}
         for layer, a in features_a.items():
             a = _as_matrix(layer, a, "a", len(ids))
@@ -466,7 +477,7 @@ class StaticDynamicEstimator:
         point_dims, point_percent = dims_and_percent(point_p, units)
         point_share = dynamic_share(point_p)
 
-        if self.bootstrap:
+        if self.bootstrap and float(state["count"].min()) >= MIN_PAIRS_FOR_INTERVAL:
             boot_s = factor_scores(
                 state["boot_count"], state["boot_sum"], state["boot_dot"], state["boot_sq"]
             )
@@ -583,6 +594,12 @@ def _recentre(state: dict[str, torch.Tensor], shift: torch.Tensor) -> None:
         state["boot_sq"] += 2.0 * cross + 2.0 * state["boot_count"] * norm
         state["boot_sum"] += 2.0 * state["boot_count"].unsqueeze(-1) * d
     state["shift"] = shift.clone()
+
+
+def _width(x) -> int:
+    """Units of a batch of features (its last axis; 1 for a vector), read without copying."""
+    shape = tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
+    return int(shape[-1]) if len(shape) > 1 else 1
 
 
 def _as_matrix(layer: str, x: torch.Tensor, which: str, n: int) -> torch.Tensor:

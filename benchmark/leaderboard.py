@@ -1,31 +1,60 @@
 """``leaderboard.md`` from result files alone (never imports submission code or torch).
 
-Same result files, same bytes.  One section per task and dataset, the datasets
-their task declares dynamically biased first; in each, a table ranked by the task's main metric and one ranked by the
-dynamic share at the last probed layer (ranks: :mod:`benchmark.ranking`).  Plots (per
-result and a per-task summary) are written by :mod:`benchmark.plots`; ``--check`` compares
-only the markdown.
+Same result files, same bytes.  What is shown comes from :mod:`benchmark.board`: one
+section per task, dataset and pair protocol (never ranked across protocols), the datasets
+their task declares dynamically biased first; in each, a short "how to read", a table
+ranked by the task's main metric and one ranked by the dynamic share at the last probed
+layer (ranks are ranges: :mod:`benchmark.ranking`), and templates (random weights) listed
+apart, never ranked.  Plots (per result and a per-task summary) are written by
+:mod:`benchmark.plots`; ``--check`` compares only the markdown.  The same board as a
+static web site: :mod:`benchmark.site`; as CSV or JSON: :mod:`benchmark.export`.
+
+Result files are untrusted: every string shown is escaped for markdown and HTML and
+capped in length; symbolic links are never followed (a linked folder or result file is
+left out) nor written through; and a file that cannot be shown safely - unreadable, not
+finite, or not the result its folder's manifest says it is
+(:func:`benchmark.result_checks.check_for_display`) - is left out and reported, so one bad
+file neither breaks the board nor slips onto it (``--check`` and the command fail).
 """
 
 from __future__ import annotations
 
 import difflib
+import html
 import os
+import re
+import urllib.parse
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 from tabulate import tabulate
 
-from benchmark.intervals import Estimate
-from benchmark.manifest import discover_submissions
-from benchmark.metric import relative_drop
-from benchmark.ranking import dynamic_share, interval_ranks, metric_estimate
-from benchmark.results import Result, read_result, result_files
-from benchmark.tasks import find_dataset, get_spec
+from benchmark.board import (
+    MISSING,
+    Cell,
+    Collected,
+    Column,
+    Placed,
+    Row,
+    Section,
+    Table,
+    citations,
+    collect_results,
+    curve_plot_path,
+    result_plot_path,
+    sections,
+    summary_plot_path,
+    tables,
+)
+from benchmark.errors import BenchmarkError
+from benchmark.files import write_text_atomic
+from benchmark.results import PROVENANCE, Result
 
-MISSING = "—"
-SUMMARY_DIR = Path("docs") / "leaderboard"
+#: Longest text shown in a table cell, in a citation line and in a "how to read".
+CELL_CHARS = 64
+CITATION_CHARS = 300
+READING_CHARS = 1000
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~])")  # the characters that can start markup inside a line
 
 HEADER = """\
 # Leaderboard
@@ -42,235 +71,152 @@ do not edit by hand. How to submit: [CONTRIBUTING.md](CONTRIBUTING.md).
   **dynamic share** = p_dyn / (p_dyn + p_stat) at that layer (0.5 = balanced, below =
   static-biased) with its 95 % bootstrap interval. For `reported` rows it is approximated
   from the published percentages (≈, no interval).
-- **Ranks**: rows are sorted by value; rows whose 95 % intervals overlap (directly or
-  through a chain of overlaps) share a rank; a value without an interval ties only with an
-  equal value. Rows missing the value are listed last without a rank.
-- **provenance**: `verified` (computed by this harness; CI can reproduce it), `template`
-  (computed, random weights), `reported` (published figures with their citation; never
-  re-run). A missing value is shown as {missing}, never as zero.
+- **Sections**: one per task, dataset and pair protocol. Rows measured on different pairs
+  (`true`, `stylize`, `prestylized`) are on different scales and never ranked together.
+- **#**: the range of ranks a row can take given the 95 % intervals: best = 1 + the number
+  of rows whose interval lies entirely above its own, worst = the number of rows whose
+  interval does not lie entirely below its own (itself included); one number when its place
+  is certain. Rows are listed by value; a value without an interval is a point. Rows missing
+  the value are listed last without a rank.
+- **params**, **FLOPs/clip** (one forward pass on one clip of the declared input, counted
+  by torch's flop counter, a multiply-add = 2), **input** (frames × crop size²) and
+  **trained on** (the manifest's `training_data`) describe the model.
+- **provenance**: who stands behind a row. A missing value is shown as {missing}, never as zero.
+{provenance}
+- **curve**: the bias over training (`python -m benchmark curve`): each layer's dynamic
+  share and the metric at every saved checkpoint of the submission's training.
 """
 
 
-@dataclass(frozen=True)
-class Row:
-    """One result file as the leaderboard sees it."""
-
-    path: Path
-    result: Result
-
-    @property
-    def sort_name(self) -> tuple[str, str]:
-        return (self.result.submission, self.result.pair_protocol)
-
-
-def collect_results(submissions: Path) -> list[tuple[Path, Result]]:
-    """Every result file of every submission, validated."""
-    found = []
-    for folder in discover_submissions(submissions):
-        for path in result_files(folder):
-            found.append((path, read_result(path)))
-    return found
-
-
-def section_key(task: str, dataset: str) -> tuple[int, str, str]:
-    """Order of sections: datasets their task declares dynamically biased first, then by name."""
-    declared = find_dataset(task, dataset)
-    return (0 if declared is not None and declared.bias == "dynamic" else 1, dataset, task)
-
-
-def result_plot_path(result_path: Path) -> Path:
-    """Where a result's plot lives: next to it, ``<result>.png``."""
-    return result_path.with_suffix(".png")
-
-
-def summary_plot_path(root: Path, task: str) -> Path:
-    """The per-task summary scatter (accuracy vs dynamic share)."""
-    return root / SUMMARY_DIR / f"{task}.png"
-
-
-def ranked(rows: list[Row], estimate) -> list[tuple[str, Row]]:
-    """``(rank, row)`` best-first by ``estimate(row)``; rows without a value last, unranked."""
-    valued = [(estimate(r), r) for r in rows]
-    present = sorted(((e, r) for e, r in valued if e is not None),
-                     key=lambda er: (-er[0].value, er[1].sort_name))
-    absent = sorted((r for e, r in valued if e is None), key=lambda r: r.sort_name)
-    ranks = interval_ranks([e.interval for e, _ in present])
-    return [(str(k), r) for k, (_, r) in zip(ranks, present, strict=True)] + [(MISSING, r) for r in absent]
-
-
-def _fmt(value: float | None, digits: int = 3) -> str:
-    return MISSING if value is None else f"{value:.{digits}f}"
-
-
-def _fmt_estimate(estimate: Estimate | None) -> str:
-    if estimate is None:
-        return MISSING
-    text = ("≈" if estimate.approximate else "") + f"{estimate.value:.3f}"
-    if estimate.low is not None and estimate.high is not None:
-        text += f" [{estimate.low:.3f}, {estimate.high:.3f}]"
-    return text
-
-
-def _fmt_percent(layer_percent: dict[str, float], factor: str) -> str:
-    value = layer_percent.get(factor)
-    return MISSING if value is None else f"{value:.1f}"
-
-
-def _fmt_drop(result: Result, metric: str) -> str:
-    drop = result.metrics.get(f"{metric}_shuffled_rel_drop")
-    clean, shuffled = result.metrics.get(metric), result.metrics.get(f"{metric}_shuffled")
-    if drop is None and clean and shuffled is not None:
-        drop = relative_drop(clean, shuffled)
-    if drop is None:
-        return MISSING
-    return ("≈" if result.provenance == "reported" else "") + f"{100 * drop:+.1f} %"
-
-
-def _fmt_parameters(parameters: int | None) -> str:
-    if parameters is None:
-        return MISSING
-    if parameters >= 1_000_000:
-        return f"{parameters / 1e6:.1f} M"
-    if parameters >= 1_000:
-        return f"{parameters / 1e3:.1f} k"
-    return str(parameters)
-
-
-def _fmt_input(spec: dict | None) -> str:
-    if not spec or spec.get("frames") is None or spec.get("size") is None:
-        return MISSING
-    return f"{spec['frames']}×{spec['size']}²"
+def cell(text: object, limit: int = CELL_CHARS) -> str:
+    """``text`` safe in a markdown table cell and in HTML: one line, capped at ``limit``
+    characters, HTML special characters as entities, markdown punctuation escaped."""
+    text = "".join(c if c.isprintable() else " " for c in str(text))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return html.escape(_MARKDOWN.sub(r"\\\1", text), quote=False)
 
 
 def _link(target: Path, root: Path) -> str:
-    return Path(os.path.relpath(target, root)).as_posix()
+    """A relative link, percent-encoded (a folder name cannot break out of the link)."""
+    return urllib.parse.quote(Path(os.path.relpath(target, root)).as_posix(), safe="/._-")
 
 
-def _submission_cell(row: Row, root: Path) -> str:
-    return f"[{row.result.submission}]({_link(row.path.parent.parent, root)})"
+def _markdown_cell(placed: Placed, column: Column, value: Cell, root: Path) -> str:
+    if value.kind == "submission":
+        return f"[{cell(value.text)}]({_link(placed.row.folder, root)})"
+    if value.kind == "plot":
+        text = f"[plot]({_link(result_plot_path(placed.row.path), root)})"
+        if placed.row.curve is not None:
+            text += f" · [curve]({_link(curve_plot_path(placed.row.path), root)})"
+        return text
+    if column.numeric:  # formatted here from numbers: no markup to escape
+        return html.escape(value.text)
+    return cell(value.text)
 
 
-def _leading_cells(rank, row: Row, root: Path) -> list:
-    """The columns every ranking starts with: rank, submission, provenance, pair protocol."""
-    return [rank, _submission_cell(row, root), row.result.provenance, row.result.pair_protocol]
+def markdown_table(table: Table, root: Path) -> str:
+    rows = [[_markdown_cell(placed, column, value, root) for column, value in zip(table.columns, values, strict=True)]
+            for placed, values in table.cells()]
+    return tabulate(rows, headers=table.headers, tablefmt="github", disable_numparse=True)
 
 
-def _metric_table(rows: list[Row], metric: str, root: Path) -> str:
-    table = []
-    for rank, row in ranked(rows, lambda r: metric_estimate(r.result, metric)):
-        result, last = row.result, row.result.last_layer
-        table.append([
-            *_leading_cells(rank, row, root),
-            _fmt_estimate(metric_estimate(result, metric)),
-            _fmt(result.metrics.get(f"{metric}_shuffled")),
-            _fmt_drop(result, metric),
-            _fmt_percent(last.percent, "static"),
-            _fmt_percent(last.percent, "dynamic"),
-            _fmt_estimate(dynamic_share(last)),
-            last.name,
-            _fmt_parameters(result.parameters),
-            _fmt_input(result.input),
-            f"[plot]({_link(result_plot_path(row.path), root)})",
-        ])
-    headers = ["#", "submission", "provenance", "pairs", f"{metric} [95% CI]", "shuffled",
-               "drop", "static %", "dynamic %", "dynamic share [95% CI]", "layer", "params",
-               "input (T×S²)", "plot"]
-    return tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
+def _citation_lines(rows: list[Row]) -> list[str]:
+    """One line per distinct citation of the reported rows, naming its rows (names are
+    submission names, [a-z0-9._-], checked before a row is shown)."""
+    return [f"- {', '.join(f'`{name}`' for name in names)}: {cell(citation, CITATION_CHARS)}"
+            for citation, names in citations(rows).items()]
 
 
-def _share_table(rows: list[Row], metric: str, root: Path) -> str:
-    table = []
-    for rank, row in ranked(rows, lambda r: dynamic_share(r.result.last_layer)):
-        result, last = row.result, row.result.last_layer
-        table.append([
-            *_leading_cells(rank, row, root),
-            _fmt_estimate(dynamic_share(last)),
-            last.name,
-            _fmt_percent(last.percent, "static"),
-            _fmt_percent(last.percent, "dynamic"),
-            _fmt(result.metrics.get(metric)),
-        ])
-    headers = ["#", "submission", "provenance", "pairs", "dynamic share [95% CI]", "layer",
-               "static %", "dynamic %", metric]
-    return tabulate(table, headers=headers, tablefmt="github", disable_numparse=True)
+def _provenance_legend() -> str:
+    return "\n".join(f"  - `{name}`: {meaning}." for name, meaning in PROVENANCE.items())
 
 
-def _citations(rows: list[Row]) -> list[str]:
-    """One line per distinct citation of the section's reported rows, naming its rows."""
-    cited: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        if row.result.provenance == "reported" and row.result.citation:
-            cited[row.result.citation].add(row.result.submission)
-    return [f"- {', '.join(f'`{name}`' for name in sorted(names))}: {citation}"
-            for citation, names in sorted(cited.items())]
-
-
-def _main_metric(rows: list[Row]) -> str:
-    """The main metric the section's task declares."""
-    return get_spec(rows[0].result.task).main_metric.name
-
-
-def group_rows(results: list[tuple[Path, Result]]) -> dict[tuple[str, str], list[Row]]:
-    """Rows by (task, dataset), in document order."""
-    groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
-    for path, result in results:
-        groups[(result.task, result.dataset.name)].append(Row(path, result))
-    return dict(sorted(groups.items(), key=lambda item: section_key(*item[0])))
+def section_markdown(section: Section, root: Path) -> list[str]:
+    parts = [f"## {html.escape(section.title)}\n",  # a registered task, a dataset it declares, a protocol name
+             f"*How to read.* {cell(section.how_to_read(), READING_CHARS)}\n"]
+    for table in tables(section):
+        parts.append(f"{table.caption}:\n")
+        parts.append(markdown_table(table, root) + "\n")
+    lines = _citation_lines(section.rows)
+    if lines:
+        parts.append("Reported rows cite:\n\n" + "\n".join(lines) + "\n")
+    return parts
 
 
 def render(submissions: Path, root: Path | None = None) -> str:
-    """The leaderboard markdown, deterministic for the same result files.
+    """The leaderboard markdown, deterministic for the same result files (files that
+    cannot be shown are left out: :func:`build` says which)."""
+    return build(submissions, root)[0]
 
-    Links are relative to ``root`` (the folder ``leaderboard.md`` is written to).
-    """
-    submissions = Path(submissions)
-    root = Path(root) if root is not None else submissions.parent
-    groups = group_rows(collect_results(submissions))
-    metrics = sorted({_main_metric(rows) for rows in groups.values()}) or ["main metric"]
-    parts = [HEADER.format(metric="/".join(metrics), missing=MISSING)]
-    tasks = sorted({task for task, _ in groups})
+
+def markdown(collected: Collected, root: Path) -> str:
+    """The leaderboard markdown of ``collected`` rows, links relative to ``root``."""
+    every = sections(collected.rows)
+    metrics = sorted({section.metric.name for section in every}) or ["main metric"]
+    parts = [HEADER.format(metric="/".join(metrics), missing=MISSING, provenance=_provenance_legend())]
+    tasks = sorted({section.task for section in every})
     if tasks:
         links = ", ".join(f"[{task}]({_link(summary_plot_path(root, task), root)})" for task in tasks)
         parts.append(f"Summary plots (main metric vs dynamic share, with intervals): {links}.\n")
     else:
         parts.append("No result files yet.\n")
-    for (task, dataset), rows in groups.items():
-        metric = _main_metric(rows)
-        parts.append(f"## {task} · {dataset}\n")
-        parts.append(f"Ranked by {metric}:\n")
-        parts.append(_metric_table(rows, metric, root) + "\n")
-        parts.append("Ranked by dynamic share (last probed layer):\n")
-        parts.append(_share_table(rows, metric, root) + "\n")
-        citations = _citations(rows)
-        if citations:
-            parts.append("Reported rows cite:\n\n" + "\n".join(citations) + "\n")
+    for section in every:
+        parts += section_markdown(section, root)
     return "\n".join(parts).rstrip() + "\n"
 
 
-def write_plots(submissions: Path, root: Path) -> list[Path]:
-    """Every result's plot (next to it) and each task's summary plot; returns the paths."""
-    from benchmark.plots import plot_result, plot_summary
+def build(submissions: Path, root: Path | None = None) -> tuple[str, list[str]]:
+    """The leaderboard markdown and the problems of the result files left out of it.
+
+    Links are relative to ``root`` (the folder ``leaderboard.md`` is written to).
+    """
+    submissions = Path(submissions)
+    root = Path(root) if root is not None else submissions.parent
+    collected = collect_results(submissions)
+    return markdown(collected, root), collected.problems
+
+
+def write_plots(collected: Collected, root: Path) -> list[Path]:
+    """Every shown result's plot (next to it), its training curve's plot (next to the curve)
+    and each task's summary plot (under ``root``); returns the paths written."""
+    from benchmark.plots import plot_curve, plot_result, plot_summary
 
     written = []
-    groups = group_rows(collect_results(Path(submissions)))
     by_task: dict[str, list[tuple[Result, str]]] = defaultdict(list)
-    for (task, _), rows in groups.items():
-        metric = _main_metric(rows)
-        for row in rows:
-            written.append(plot_result(row.result, result_plot_path(row.path)))
-            by_task[task].append((row.result, metric))
+    for section in sections(collected.rows):
+        for row in section.rows + section.templates:
+            written.append(plot_result(row.result, result_plot_path(row.path), root=row.folder))
+            if row.curve is not None:
+                written.append(plot_curve(row.curve, curve_plot_path(row.path), root=row.folder))
+            by_task[section.task].append((row.result, section.metric.name))
     for task, entries in sorted(by_task.items()):
-        written.append(plot_summary(task, entries, summary_plot_path(root, task)))
+        written.append(plot_summary(task, entries, summary_plot_path(root, task), root=root))
     return written
 
 
-def write_leaderboard(submissions: Path, output: Path, plots: bool = True) -> Path:
-    """Write ``output`` (and, with ``plots``, the plots it links to); returns ``output``."""
+def write_leaderboard(submissions: Path, output: Path, plots: bool = True, site: Path | None = None,
+                      exports: tuple[Path, ...] = ()) -> tuple[Path, list[str]]:
+    """Write ``output`` (and, with ``plots``, the plots it links to; with ``site``, the
+    static web site there, which needs the plots; each of ``exports``, a ``.csv`` or
+    ``.json`` of every result), never through a link; returns ``output`` and the problems
+    of the result files left out."""
     output = Path(output)
-    output.write_text(render(Path(submissions), output.parent), encoding="utf-8")
-    if plots:
-        write_plots(Path(submissions), output.parent)
-    return output
+    if site is not None and not plots:
+        raise BenchmarkError("the web site shows the plots: write them too (drop --no-plots).")
+    collected = collect_results(Path(submissions))
+    write_text_atomic(output, markdown(collected, output.parent))
+    written = write_plots(collected, output.parent) if plots else []
+    if site is not None:
+        from benchmark.site import write_site
+
+        write_site(collected, Path(site), set(written), summary_root=output.parent)
+    if exports:
+        from benchmark.export import write_export
+
+        for path in exports:
+            write_export(collected, Path(path))
+    return output, collected.problems
 
 
 def check_leaderboard(submissions: Path, output: Path) -> str | None:
@@ -278,8 +224,11 @@ def check_leaderboard(submissions: Path, output: Path) -> str | None:
 
     Only the markdown is compared (PNG bytes may differ across platforms)."""
     output = Path(output)
-    expected = render(Path(submissions), output.parent)
-    actual = output.read_text(encoding="utf-8") if output.is_file() else ""
+    expected, problems = build(Path(submissions), output.parent)
+    if problems:
+        return "result files that cannot be shown (fix or remove them):\n" + "\n".join(
+            f"error: {problem}" for problem in problems)
+    actual = output.read_text(encoding="utf-8") if output.is_file() and not output.is_symlink() else ""
     if actual == expected:
         return None
     diff = "".join(difflib.unified_diff(

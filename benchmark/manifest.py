@@ -16,12 +16,54 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from benchmark.errors import ManifestError
 
 MANIFEST_NAME = "submission.yaml"
-SHA256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+#: A submission's name (its folder's), a probed layer's name (both shown on the
+#: leaderboard) and a module path as ``model.named_modules()`` prints it.
+NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+LAYER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+MODULE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,199}$"
+SHA256 = Annotated[str, Field(pattern=SHA256_PATTERN)]
+LayerName = Annotated[str, Field(pattern=LAYER_PATTERN)]
+ModulePath = Annotated[str, Field(pattern=MODULE_PATTERN)]
+#: At most this many entries of ``training_data``, each at most this long.
+TRAINING_DATA_ENTRIES = 8
+TRAINING_DATA_CHARS = 120
+
+
+def _as_list(value: object) -> object:
+    """One free-text entry may be given as a plain string."""
+    return [value] if isinstance(value, str) else value
+
+
+def _printable_entries(entries: list[str] | None) -> list[str] | None:
+    for entry in entries or ():
+        if not entry.strip() or not entry.isprintable():
+            raise ValueError(f"{entry[:40]!r}: each entry is one printable line of text (no control characters)")
+    return entries
+
+
+#: What the model was trained on, shown on the leaderboard: dataset names or free text,
+#: e.g. ``[synthetic-motion]`` or ``"Kinetics-400 train (pytorchvideo model zoo)"``.
+TrainingData = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=TRAINING_DATA_CHARS)]] | None,
+    BeforeValidator(_as_list),
+    AfterValidator(_printable_entries),
+    Field(default=None, max_length=TRAINING_DATA_ENTRIES),
+]
 
 
 class _Strict(BaseModel):
@@ -31,8 +73,8 @@ class _Strict(BaseModel):
 class WeightsSpec(_Strict):
     """Pinned weights: a file inside the submission folder or a URL, always with sha256."""
 
-    path: str | None = None
-    url: str | None = None
+    path: str | None = Field(default=None, max_length=255)
+    url: str | None = Field(default=None, pattern=r"^https://[^\s]+$", max_length=2000)
     sha256: SHA256
 
     @model_validator(mode="after")
@@ -53,7 +95,7 @@ class LayerSpec(_Strict):
     element is pooled and the results concatenated (e.g. SlowFast's two pathways).
     """
 
-    module: str
+    module: ModulePath
     pool: Literal["auto", "tokens", "channels_first", "channels_last"] = "auto"
     output: int | None = None
 
@@ -79,15 +121,16 @@ class InputSpec(_Strict):
 class Manifest(_Strict):
     """A submission: what to build, what to load, what to probe, and on which data."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str = Field(pattern=NAME_PATTERN)
     task: str
     model: str = Field(pattern=r"^[\w./-]+\.py:[A-Za-z_]\w*$")
     model_args: dict = Field(default_factory=dict)
     weights: WeightsSpec | None = None
-    layers: dict[str, str | LayerSpec]
+    layers: dict[LayerName, ModulePath | LayerSpec]
     input: InputSpec
     datasets: list[str] = Field(min_length=1)
     template: bool = False
+    training_data: TrainingData = None
     description: str | None = None
     paper: str | None = None
     license: str | None = None
@@ -131,12 +174,13 @@ class ReportedManifest(_Strict):
     published (e.g. per-layer ``percent`` without intervals).
     """
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str = Field(pattern=NAME_PATTERN)
     task: str
     provenance: Literal["reported"]
-    citation: str = Field(min_length=1)
+    citation: str = Field(min_length=1, max_length=400, pattern=r"^[^\x00-\x1f\x7f]+$")
     paper: str | None = None
     datasets: list[str] = Field(min_length=1)
+    training_data: TrainingData = None
     description: str | None = None
     license: str | None = None
 
@@ -206,8 +250,13 @@ def read_manifest(file: str | Path) -> Manifest | ReportedManifest:
             f"{file}: missing. A submission folder needs a {MANIFEST_NAME} manifest "
             "(see README 'Adding a submission')."
         )
+    return parse_manifest(file.read_text(), file)
+
+
+def parse_manifest(text: str, file: Path) -> Manifest | ReportedManifest:
+    """Parse and schema-validate manifest ``text`` (errors name ``file``)."""
     try:
-        raw = yaml.safe_load(file.read_text())
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -49,18 +49,26 @@ class Metric(ABC):
     """Declared state + ``update`` / ``compute`` / ``merge`` / ``reset``.
 
     Reductions: ``"sum"`` (counts), ``"extend"`` (lists, concatenated in rank order) and
-    ``"union"`` (dicts keyed by evaluation unit; keys never repeat across ranks).
+    ``"union"`` (dicts keyed by evaluation unit; keys never repeat across ranks).  A metric
+    may also hold other metrics (:meth:`add_metric`); merging, saving, resetting and
+    syncing then recurse into them.
     """
 
     def __init__(self) -> None:
         self._reductions: dict[str, Reduction] = {}
         self._defaults: dict[str, Any] = {}
+        self._children: dict[str, Metric] = {}
 
     def add_state(self, name: str, default: Any, reduce: Reduction) -> None:
         """Declare state ``name`` with its initial value and reduction."""
         self._reductions[name] = reduce
         self._defaults[name] = copy.deepcopy(default)
         setattr(self, name, copy.deepcopy(default))
+
+    def add_metric(self, name: str, metric: Metric) -> Metric:
+        """Hold ``metric`` as part of this one (its state is part of this state)."""
+        self._children[name] = metric
+        return metric
 
     @abstractmethod
     def update(self, *args: Any, **kwargs: Any) -> None:
@@ -81,25 +89,35 @@ class Metric(ABC):
 
     def merge(self, other: Metric) -> Metric:
         """Combine ``other``'s state into this one (in place); returns self."""
-        if type(other) is not type(self) or other._reductions != self._reductions:
+        if (type(other) is not type(self) or other._reductions != self._reductions
+                or set(other._children) != set(self._children)):
             raise ValueError(f"cannot merge {type(other).__name__} into {type(self).__name__}")
-        for name, kind in self._reductions.items():
-            setattr(self, name, _reduce(kind, getattr(self, name), getattr(other, name)))
-        return self
+        return self.load_state_dict(self._merged(self.state_dict(), other.state_dict()))
+
+    def _merged(self, mine: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+        """Two states combined by the declared reductions (children recursively)."""
+        out = {name: _reduce(kind, mine[name], theirs[name]) for name, kind in self._reductions.items()}
+        return out | {name: child._merged(mine[name], theirs[name]) for name, child in self._children.items()}
 
     def reset(self) -> None:
         for name, default in self._defaults.items():
             setattr(self, name, copy.deepcopy(default))
+        for child in self._children.values():
+            child.reset()
 
     def state_dict(self) -> dict[str, Any]:
         """The declared state (plain Python values, for checkpoints and all-gather)."""
-        return {name: copy.deepcopy(getattr(self, name)) for name in self._reductions}
+        state = {name: copy.deepcopy(getattr(self, name)) for name in self._reductions}
+        return state | {name: child.state_dict() for name, child in self._children.items()}
 
     def load_state_dict(self, state: dict[str, Any]) -> Metric:
-        if set(state) != set(self._reductions):
-            raise ValueError(f"state has {sorted(state)}, expected {sorted(self._reductions)}")
-        for name, value in state.items():
-            setattr(self, name, copy.deepcopy(value))
+        expected = set(self._reductions) | set(self._children)
+        if set(state) != expected:
+            raise ValueError(f"state has {sorted(state)}, expected {sorted(expected)}")
+        for name in self._reductions:
+            setattr(self, name, copy.deepcopy(state[name]))
+        for name, child in self._children.items():
+            child.load_state_dict(state[name])
         return self
 
     def sync(self) -> Metric:
@@ -112,7 +130,7 @@ class Metric(ABC):
         dist.all_gather_object(states, self.state_dict())
         merged = states[0]
         for state in states[1:]:
-            merged = {name: _reduce(kind, merged[name], state[name]) for name, kind in self._reductions.items()}
+            merged = self._merged(merged, state)
         return self.load_state_dict(merged)
 
 
@@ -121,29 +139,30 @@ class PerturbedMetrics(Metric):
 
     ``compute`` gives the clean values as they are, and for each metric the spec reports
     under perturbation ``p``: ``<name>_<p>`` and ``<name>_<p>_rel_drop`` (absent when the
-    clean value is 0)."""
+    clean value is 0); ``intervals`` are the clean metric's."""
 
     def __init__(self, spec: TaskSpec, factory: Callable[[], Metric]) -> None:
         super().__init__()
         self.spec = spec
-        self.parts: dict[str, Metric] = {name: factory() for name in (CLEAN, *spec.perturbations)}
+        for name in (CLEAN, *spec.perturbations):
+            self.add_metric(name, factory())
 
     def __getitem__(self, perturbation: str) -> Metric:
-        return self.parts[perturbation]
+        return self._children[perturbation]
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("update a perturbation's metric: metrics[name].update(...)")
 
     @property
     def count(self) -> int:
-        return self.parts[CLEAN].count
+        return self[CLEAN].count
 
     def compute(self) -> dict[str, float]:
-        clean = self.parts[CLEAN].compute()
+        clean = self[CLEAN].compute()
         out = dict(clean)
         for metric in self.spec.metrics:
             for perturbation in metric.perturbations:
-                value = self.parts[perturbation].compute().get(metric.name)
+                value = self[perturbation].compute().get(metric.name)
                 if value is None:
                     continue
                 out[f"{metric.name}_{perturbation}"] = value
@@ -153,30 +172,4 @@ class PerturbedMetrics(Metric):
         return out
 
     def intervals(self, seed: int = 0, replicates: int = 200) -> dict[str, Estimate]:
-        return self.parts[CLEAN].intervals(seed, replicates)
-
-    def merge(self, other: Metric) -> Metric:
-        if not isinstance(other, PerturbedMetrics) or set(other.parts) != set(self.parts):
-            raise ValueError("cannot merge metrics of different perturbations")
-        for name, part in self.parts.items():
-            part.merge(other.parts[name])
-        return self
-
-    def reset(self) -> None:
-        for part in self.parts.values():
-            part.reset()
-
-    def state_dict(self) -> dict[str, Any]:
-        return {name: part.state_dict() for name, part in self.parts.items()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> Metric:
-        if set(state) != set(self.parts):
-            raise ValueError(f"state has {sorted(state)}, expected {sorted(self.parts)}")
-        for name, part in self.parts.items():
-            part.load_state_dict(state[name])
-        return self
-
-    def sync(self) -> Metric:
-        for part in self.parts.values():
-            part.sync()
-        return self
+        return self[CLEAN].intervals(seed, replicates)

@@ -10,7 +10,9 @@ parsed (and checked) once when the command line is read:
 - ``stylize[:ids]`` (real video): the item in two different procedural styles (dynamic
   pair), or in one style with the task's static partner (static pair: frames permuted
   after temporal subsampling for clips; the flow image colour-jittered for AVOS).
-  ``ids`` picks the style bank, e.g. ``stylize:0,1`` or ``stylize:randconv,sketch``;
+  ``ids`` picks the style bank, e.g. ``stylize:0,1`` or ``stylize:randconv,sketch``.
+  Only the frames the model sees are styled, a batch at a time on the model's device
+  (:mod:`benchmark.pair_batch`);
 - ``prestylized:<root>``: like ``stylize`` with the styles read from a pre-stylised copy
   laid out as ``<root>/style_<k>/<video>/<frame>.jpg``.
 
@@ -28,6 +30,7 @@ import numpy as np
 
 from benchmark.errors import BenchmarkError, DataError
 from benchmark.factors import DYNAMIC, STATIC
+from benchmark.manifest import InputSpec
 from benchmark.registry import Registry
 from benchmark.transforms import uniform_indices
 
@@ -61,25 +64,43 @@ def plan_pairs(num_pairs: int, num_items: int, seed: int) -> list[PairSpec]:
 @dataclass(frozen=True)
 class PairClips:
     """The two items of a pair; ``shuffle_b`` seeds a frame permutation applied to the
-    second item after temporal subsampling (per pathway) when the model input is built."""
+    second item after temporal subsampling (per pathway) when the model input is built.
+
+    ``styles`` holds the style ids ``a`` and ``b`` are still to be rendered in (the
+    ``stylize`` protocol leaves styling to :func:`benchmark.pair_batch.render_pairs`, which
+    styles a whole batch at once on the model's device); None when the items are final."""
 
     a: Any
     b: Any
     shuffle_b: int | None = None
+    styles: tuple[int, int] | None = None
 
 
 class PairProtocol:
-    """A parsed protocol: ``text`` is its canonical CLI form (recorded in results)."""
+    """A parsed protocol: ``text`` is its canonical CLI form (recorded in results).
+
+    With the model's ``input`` given, items are cut to the frames the model sees
+    (:meth:`~benchmark.task.Task.subsample`) before anything else happens to them."""
 
     name: str = ""
 
-    def __init__(self, task, argument: str | None) -> None:
+    def __init__(self, task, argument: str | None, input: InputSpec | None = None) -> None:
         self.task = task
         self.argument = argument
+        self.input = input
 
     @property
     def text(self) -> str:
         return self.name if self.argument is None else f"{self.name}:{self.argument}"
+
+    @classmethod
+    def check_argument(cls, argument: str | None) -> None:
+        """Raise a :class:`BenchmarkError` for an argument the protocol cannot take (syntax
+        only: no task, no files)."""
+
+    def seen(self, item: Any) -> Any:
+        """``item`` cut to the frames the model sees (itself without an input spec)."""
+        return item if self.input is None else self.task.subsample(item, self.input)
 
     def __call__(self, source, spec: PairSpec) -> PairClips:
         raise NotImplementedError
@@ -93,10 +114,14 @@ class TruePairs(PairProtocol):
 
     name = "true"
 
-    def __init__(self, task, argument: str | None) -> None:
+    def __init__(self, task, argument: str | None, input: InputSpec | None = None) -> None:
+        self.check_argument(argument)
+        super().__init__(task, argument, input)
+
+    @classmethod
+    def check_argument(cls, argument: str | None) -> None:
         if argument is not None:
             raise BenchmarkError("--pair-protocol true: takes no argument (write just 'true').")
-        super().__init__(task, argument)
 
     def __call__(self, source, spec: PairSpec) -> PairClips:
         if not hasattr(source, "true_pair"):
@@ -105,7 +130,7 @@ class TruePairs(PairProtocol):
                 f"{source.name!r} has none. Use --pair-protocol stylize."
             )
         a, b = source.true_pair(spec.item, spec.factor, spec.seed)
-        return PairClips(a, b)
+        return PairClips(self.seen(a), self.seen(b))
 
 
 def choose_styles(styles: tuple[int, ...], spec: PairSpec) -> tuple[int, int, np.random.Generator]:
@@ -123,11 +148,9 @@ def style_frames(frames: np.ndarray, style_id: int) -> np.ndarray:
     """uint8 frames (T, H, W, 3) rendered in procedural style ``style_id``."""
     import torch
 
-    from benchmark.styles import apply_style
+    from benchmark.styles import style_uint8
 
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float().div_(255.0)
-    y = apply_style(x, style_id)
-    return y.clamp_(0, 1).mul_(255.0).round_().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    return style_uint8(torch.from_numpy(np.ascontiguousarray(frames)), style_id).numpy()
 
 
 def parse_style_bank(argument: str | None) -> tuple[int, ...]:
@@ -152,28 +175,35 @@ def parse_style_bank(argument: str | None) -> tuple[int, ...]:
 
 class StylizedPairs(PairProtocol):
     """Pairs on real video (docs/METHOD.md §1): the item in two different procedural styles
-    (dynamic pair), or in one style with the task's static partner (static pair)."""
+    (dynamic pair), or in one style with the task's static partner (static pair).
+
+    The pair leaves the protocol unstyled, cut to the frames the model sees, with its two
+    style ids (:attr:`PairClips.styles`): a batch is styled at once, on the model's device,
+    by :func:`benchmark.pair_batch.render_pairs` (the static partner keeps the frames, so
+    styling after it equals styling before)."""
 
     name = "stylize"
 
-    def __init__(self, task, argument: str | None) -> None:
-        super().__init__(task, argument)
+    def __init__(self, task, argument: str | None, input: InputSpec | None = None) -> None:
+        super().__init__(task, argument, input)
         self.styles = parse_style_bank(argument)
 
-    def styled(self, source, item_index: int, style_a: int, style_b: int) -> tuple[Any, Any]:
-        item = source.clip(item_index)
-        frames = self.task.frames_of(item)
-        a = self.task.with_frames(item, style_frames(frames, style_a))
-        b = a if style_b == style_a else self.task.with_frames(item, style_frames(frames, style_b))
-        return a, b
+    @classmethod
+    def check_argument(cls, argument: str | None) -> None:
+        parse_style_bank(argument)
 
     def __call__(self, source, spec: PairSpec) -> PairClips:
         style_a, style_b, rng = choose_styles(self.styles, spec)
-        a, b = self.styled(source, spec.item, style_a, style_b)
+        item = self.seen(source.clip(spec.item))
+        return self.pair(item, item, spec, rng, styles=(style_a, style_b))
+
+    def pair(self, a: Any, b: Any, spec: PairSpec, rng: np.random.Generator,
+             styles: tuple[int, int] | None = None) -> PairClips:
+        """The pair of ``a`` and ``b``; for a static pair, ``b`` is ``a``'s static partner."""
         if spec.factor == STATIC:
             b, shuffle = self.task.static_partner(a, rng)
-            return PairClips(a, b, shuffle)
-        return PairClips(a, b)
+            return PairClips(a, b, shuffle, styles)
+        return PairClips(a, b, None, styles)
 
 
 class PrestylizedPairs(StylizedPairs):
@@ -184,31 +214,36 @@ class PrestylizedPairs(StylizedPairs):
 
     name = "prestylized"
 
-    def __init__(self, task, argument: str | None) -> None:
+    def __init__(self, task, argument: str | None, input: InputSpec | None = None) -> None:
         from benchmark.prestylized import PrestylizedStore
 
-        PairProtocol.__init__(self, task, argument)
-        if not argument:
-            raise BenchmarkError("--pair-protocol prestylized:<root>: give the folder holding style_<k>/.")
+        PairProtocol.__init__(self, task, argument, input)
+        self.check_argument(argument)
         self.store = PrestylizedStore(argument)
         self.styles = tuple(self.store.styles)
         if len(self.styles) < 2:
             raise DataError(f"{argument}: the prestylized protocol needs at least 2 style folders")
 
-    def styled(self, source, item_index: int, style_a: int, style_b: int) -> tuple[Any, Any]:
+    @classmethod
+    def check_argument(cls, argument: str | None) -> None:
+        if not argument:
+            raise BenchmarkError("--pair-protocol prestylized:<root>: give the folder holding style_<k>/.")
+
+    def __call__(self, source, spec: PairSpec) -> PairClips:
+        style_a, style_b, rng = choose_styles(self.styles, spec)
         if not hasattr(source, "prestyle_ref"):
             raise DataError(f"dataset {source.name!r} has no videos to read pre-stylised copies of; "
                             "use --pair-protocol stylize.")
-        video, indices = source.prestyle_ref(item_index)
+        video, indices = source.prestyle_ref(spec.item)
         if indices is None:
             available = self.store.num_frames(video)
             indices = uniform_indices(available, getattr(source, "num_frames", None) or available)
         # A clip item is just its frames; an item holding more (AVOS: the flow image) is
         # loaded so that only its frames are replaced.
-        item = None if self.task.item_is_frames else source.clip(item_index)
-        a = self.task.with_frames(item, self.store.load(video, style_a, indices))
-        b = a if style_b == style_a else self.task.with_frames(item, self.store.load(video, style_b, indices))
-        return a, b
+        item = None if self.task.item_is_frames else source.clip(spec.item)
+        a = self.seen(self.task.with_frames(item, self.store.load(video, style_a, indices)))
+        b = a if style_b == style_a else self.seen(self.task.with_frames(item, self.store.load(video, style_b, indices)))
+        return self.pair(a, b, spec, rng)
 
 
 PAIR_PROTOCOLS: Registry[Callable[..., PairProtocol]] = Registry("pair protocol")
@@ -217,13 +252,30 @@ PAIR_PROTOCOLS.register("stylize", StylizedPairs)
 PAIR_PROTOCOLS.register("prestylized", PrestylizedPairs)
 
 
-def parse_protocol(text: str, task) -> PairProtocol:
-    """The protocol ``name[:argument]`` bound to ``task``; an unknown name, style id or a
-    bad argument is a :class:`BenchmarkError` here, before anything runs."""
+def parse_protocol(text: str, task, input: InputSpec | None = None) -> PairProtocol:
+    """The protocol ``name[:argument]`` bound to ``task`` (and to the model's ``input``,
+    whose frames alone are loaded and styled); an unknown name, style id or a bad
+    argument is a :class:`BenchmarkError` here, before anything runs."""
     name, sep, argument = text.partition(":")
     if name not in PAIR_PROTOCOLS:
         raise BenchmarkError(
             f"--pair-protocol {text}: unknown protocol {name!r}. Known: "
             "true, stylize[:style ids], prestylized:<root>."
         )
-    return PAIR_PROTOCOLS.get(name)(task, argument if sep else None)
+    return PAIR_PROTOCOLS.get(name)(task, argument if sep else None, input)
+
+
+def check_protocol(text: str, bare: bool = False) -> str | None:
+    """Why ``text`` is not a protocol of the grammar above (None when it is), checked
+    without a task and without touching files (a ``prestylized:<root>`` need not exist here).
+    ``bare``: a protocol's name alone is enough (published figures name no styles or root)."""
+    name, sep, argument = text.partition(":")
+    if name not in PAIR_PROTOCOLS:
+        return f"unknown protocol {name!r} (known: {', '.join(PAIR_PROTOCOLS.names())})"
+    if bare and not sep:
+        return None
+    try:
+        PAIR_PROTOCOLS.get(name).check_argument(argument if sep else None)
+    except BenchmarkError as error:
+        return str(error)
+    return None

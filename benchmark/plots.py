@@ -4,6 +4,8 @@
   bars with the dynamic share and its 95 % interval on a second axis, and the unit classes
   (joint / dynamic / static / neither) as stacked bars.
 - :func:`plot_summary`: per task, main metric against dynamic share, both with intervals.
+- :func:`plot_curve`: the bias over training: each layer's dynamic share (with its 95 %
+  interval) against the training step, the main metric on a second axis.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402
 
+from benchmark.files import write_atomic  # noqa: E402
 from benchmark.ranking import dynamic_share, metric_estimate  # noqa: E402
-from benchmark.results import Result  # noqa: E402
+from benchmark.results import CurveResult, Result  # noqa: E402
 
 FACTOR_COLOURS = {"static": "#4c72b0", "dynamic": "#dd8452", "residual": "#d0d0d0"}
 UNIT_COLOURS = {"joint": "#8172b3", "dynamic": "#dd8452", "static": "#4c72b0", "neither": "#d0d0d0"}
@@ -28,10 +31,10 @@ PNG_METADATA = {"Software": None}
 DPI = 100
 
 
-def _save(figure: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png", dpi=DPI, metadata=PNG_METADATA)
-    return path
+def _save(figure: Figure, path: Path, root: Path | None = None) -> Path:
+    """Write the PNG atomically and never through a link (folders from ``root`` down)."""
+    return write_atomic(path, lambda handle: figure.savefig(handle, format="png", dpi=DPI, metadata=PNG_METADATA),
+                        root)
 
 
 def _bar_axis(axis, labels: list[str]) -> None:
@@ -101,7 +104,7 @@ def _units_panel(axis, result: Result) -> None:
     _legend_below(axis, *axis.get_legend_handles_labels(), columns=4)
 
 
-def plot_result(result: Result, path: Path) -> Path:
+def plot_result(result: Result, path: Path, root: Path | None = None) -> Path:
     """Per-layer factor bars with the dynamic share, and unit classes; writes ``path``."""
     figure = Figure(figsize=(11, 4.8))
     left, right = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
@@ -110,7 +113,7 @@ def plot_result(result: Result, path: Path) -> Path:
     figure.suptitle(f"{result.submission} · {result.dataset.name} · {result.pair_protocol} pairs"
                     f" · {result.provenance}", fontsize=11)
     figure.tight_layout()
-    return _save(figure, Path(path))
+    return _save(figure, Path(path), root)
 
 
 def _point(axis, share, score_value: float, score=None, *, marker: str, colour, filled: bool) -> None:
@@ -123,7 +126,7 @@ def _point(axis, share, score_value: float, score=None, *, marker: str, colour, 
                   markerfacecolor=colour if filled else "white", linewidth=1)
 
 
-def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path) -> Path:
+def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path, root: Path | None = None) -> Path:
     """Main metric against dynamic share (last layer) for every result of ``task``.
 
     ``entries`` are ``(result, main metric)``.  Results with a dynamic share but no metric
@@ -190,4 +193,59 @@ def plot_summary(task: str, entries: list[tuple[Result, str]], path: Path) -> Pa
         axis.legend(fontsize=8, loc="best", framealpha=0.9)
     axis.set_title(f"{task}: {metric_name} vs dynamic share (bars: 95 % intervals)", fontsize=10)
     figure.tight_layout()
-    return _save(figure, Path(path))
+    return _save(figure, Path(path), root)
+
+
+def plot_curve(curve: CurveResult, path: Path, root: Path | None = None) -> Path:
+    """Dynamic share per layer (bands: 95 % intervals) against the training step, with the
+    clean main metric (and its interval) on a second axis; writes ``path``."""
+    figure = Figure(figsize=(9, 4.8))
+    axis = figure.subplots()
+    steps = [point.step for point in curve.points]
+    colours = matplotlib.colormaps["viridis"]
+    names = curve.layer_names()
+    extent = []
+    for k, name in enumerate(names):
+        colour = colours(k / max(len(names) - 1, 1) * 0.9)
+        rows = [(point.step, layer.dynamic_share) for point in curve.points for layer in point.layers
+                if layer.name == name and layer.dynamic_share is not None]
+        if not rows:
+            continue
+        xs = [x for x, _ in rows]
+        axis.plot(xs, [s.value for _, s in rows], color=colour, marker="o", markersize=3, linewidth=1.5,
+                  label=name)
+        extent += [s.value for _, s in rows]
+        if all(s.low is not None and s.high is not None for _, s in rows):
+            axis.fill_between(xs, [s.low for _, s in rows], [s.high for _, s in rows], color=colour,
+                              alpha=0.18, linewidth=0)
+            extent += [s.low for _, s in rows] + [s.high for _, s in rows]
+    axis.axhline(0.5, color="#555555", linestyle=":", linewidth=1)
+    # Zoomed to the data (the changes over training are what the plot is for).
+    low, high = (min(extent), max(extent)) if extent else (0.0, 1.0)
+    axis.set_ylim(max(0.0, low - 0.05), min(1.0, high + 0.05))
+    axis.set_ylabel("dynamic share per layer (band: 95 % CI)")
+    axis.set_xlabel(f"training step (of {curve.total_steps})" if curve.total_steps else "training step")
+    axis.grid(alpha=0.3)
+    metric = curve.main_metric
+    twin = axis.twinx()
+    twin.set_ylim(0, 1.02)
+    if metric is not None:
+        rows = [(point.step, point.metrics[metric], point.metric_intervals.get(metric))
+                for point in curve.points if metric in point.metrics]
+        if rows:
+            xs, ys = [x for x, _, _ in rows], [y for _, y, _ in rows]
+            twin.plot(xs, ys, color="black", linestyle="--", marker="s", markersize=3, linewidth=1.2,
+                      label=f"{metric} (clean)")
+            if all(i is not None and i.low is not None and i.high is not None for _, _, i in rows):
+                twin.fill_between(xs, [i.low for _, _, i in rows], [i.high for _, _, i in rows],
+                                  color="black", alpha=0.08, linewidth=0)
+        twin.set_ylabel(f"{metric} (clean)")
+    if steps:
+        axis.set_xlim(min(steps), max(max(steps), curve.total_steps or 0))
+    handles, labels = axis.get_legend_handles_labels()
+    twin_handles, twin_labels = twin.get_legend_handles_labels()
+    _legend_below(axis, handles + twin_handles, labels + twin_labels, columns=min(4, len(labels) + 1))
+    figure.suptitle(f"{curve.submission} · {curve.dataset.name} · {curve.pair_protocol} pairs · "
+                    f"bias over training ({len(curve.points)} checkpoints)", fontsize=11)
+    figure.tight_layout()
+    return _save(figure, Path(path), root)

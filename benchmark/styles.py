@@ -13,8 +13,11 @@ id, never from global RNG state.
 
 Torch styles run batched on any device; clips are float tensors in ``[0, 1]`` shaped
 ``(T, 3, H, W)`` or ``(B, T, 3, H, W)``. Statistics used for normalisation (RandConv,
-emboss, sketch, false colour) are taken per clip over all its frames, so they are the
-same for every frame and batching does not change the result. The OpenCV styles
+emboss, sketch, cartoon, false colour) are taken per clip over all its frames (in the
+benchmark: the frames the model sees, :mod:`benchmark.pairs`), summed in float64, so they
+are the same for every frame and batching does not change the result beyond float
+rounding of batched kernels (at most one level on a few uint8 pixels in 10^5, measured by
+``tests/test_pair_batch.py``). On CUDA, styles run in full float32 (no TF32). The OpenCV styles
 (``cv_*``) run per frame in numpy on the CPU; they are registered but not in the default
 bank.
 
@@ -25,7 +28,8 @@ default bank was chosen by, are measured in :mod:`benchmark.style_quality`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +49,7 @@ __all__ = [
     "style_id",
     "get_style",
     "apply_style",
+    "style_uint8",
 ]
 
 #: Rec. 601 luminance weights (R, G, B).
@@ -94,11 +99,13 @@ def _sobel(gray: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _clip_stats(x: torch.Tensor, clip_index: torch.Tensor, clips: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-clip, per-channel mean and std of (N, C, H, W) frames, broadcast back to (N, C, 1, 1)."""
+    """Per-clip, per-channel mean and std of (N, C, H, W) frames, broadcast back to (N, C, 1, 1).
+    Summed in float64, so that the float32 statistics do not depend on how a reduction is
+    split (by batch size or threads)."""
     n, c = x.shape[:2]
-    v = x.reshape(clips, n // clips, c, -1)
-    mean = v.mean(dim=(1, 3))
-    std = v.std(dim=(1, 3)).clamp_min(1e-6)
+    v = x.reshape(clips, n // clips, c, -1).double()
+    mean = v.mean(dim=(1, 3)).to(x.dtype)
+    std = v.std(dim=(1, 3)).to(x.dtype).clamp_min(1e-6)
     return mean[clip_index][..., None, None], std[clip_index][..., None, None]
 
 
@@ -149,7 +156,7 @@ def _randconv(x: torch.Tensor, idx: torch.Tensor, clips: int, gen: torch.Generat
     dev = x.device
     h = torch.sin(3.0 * (_conv_same(x - 0.5, w1.to(dev)) + b1.to(dev)[:, None, None]))
     h = torch.sin(3.0 * _conv_same(h, w2.to(dev)))
-    h = F.conv2d(h, w3.to(dev))
+    h = torch.einsum("oc,nchw->nohw", w3.to(dev)[:, :, 0, 0], h).contiguous()  # 1x1 conv, batch-invariant
     mean, std = _clip_stats(h, idx, clips)
     return torch.sigmoid(1.8 * (h - mean) / std)
 
@@ -331,9 +338,24 @@ class Style:
         per_clip = frames.shape[0] // clips
         idx = torch.arange(clips, device=clip.device).repeat_interleave(per_clip)
         gen = torch.Generator().manual_seed(_seed(self.id))
-        with torch.no_grad():
+        with torch.no_grad(), _full_float32(clip.device):
             out = self.fn(frames, idx, clips, gen)
         return out.clamp(0, 1).to(clip.dtype).reshape(shape)
+
+
+@contextmanager
+def _full_float32(device: torch.device) -> Iterator[None]:
+    """CUDA convolutions and matmuls in full float32 (no TF32), so that a style renders
+    the same pixels on a GPU as on the CPU up to float rounding."""
+    if device.type != "cuda":
+        yield
+        return
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
 
 
 def _seed(style_id: int) -> int:
@@ -398,6 +420,15 @@ def apply_style(clip: torch.Tensor, style_id: int) -> torch.Tensor:
     """Render ``clip`` ((T, 3, H, W) or (B, T, 3, H, W), float in [0, 1]) in style
     ``style_id``; same shape, dtype and device, values in [0, 1], deterministic."""
     return get_style(style_id)(clip)
+
+
+def style_uint8(frames: torch.Tensor, style_id: int) -> torch.Tensor:
+    """uint8 frames (T, H, W, 3), or a batch of clips (B, T, H, W, 3), on any device,
+    rendered in style ``style_id``: same shape, dtype and device.  Every clip is styled
+    on its own (per-clip statistics), so a clip's pixels do not depend on the others."""
+    x = frames.movedim(-1, -3).float().div_(255.0)
+    y = apply_style(x, style_id)
+    return y.clamp_(0, 1).mul_(255.0).round_().to(torch.uint8).movedim(-3, -1).contiguous()
 
 
 class StyleBank:

@@ -3,9 +3,10 @@
 A task (``tasks/<name>/adapter.py``) subclasses :class:`Task`, sets ``spec`` to its
 declarative :class:`~benchmark.taskspec.TaskSpec` and implements the abstract methods.
 The harness calls nothing else: the runner opens sources, builds pairs through the
-pair protocols (which use :meth:`Task.frames_of`, :meth:`Task.with_frames` and
-:meth:`Task.static_partner`), feeds :meth:`Task.model_input` to the model and fills the
-task's :class:`~benchmark.metric.Metric` with :meth:`Task.evaluate`.
+pair protocols (which use :meth:`Task.subsample`, :meth:`Task.frames_of`,
+:meth:`Task.with_frames` and :meth:`Task.static_partner`), feeds :meth:`Task.model_input`
+to the model and fills the task's :class:`~benchmark.metric.Metric` with
+:meth:`Task.evaluate`.
 :func:`check_task` says what a task misses; the conformance test runs it on every
 registered task.
 
@@ -14,6 +15,11 @@ item the model sees: a uint8 clip (T, H, W, 3), or the task's own item such as a
 frame sample), ``clip_id(i)`` and ``fingerprint()`` (sha256 of its sample list).
 Synthetic sources add ``true_pair(i, factor, seed)``; real-video sources may add
 ``prestyle_ref(i)`` (the pre-stylised video folder and frame indices of item ``i``).
+
+*Frames* are uint8 (T, H, W, 3): a numpy array as a source loads them, or a torch tensor
+on the model's device once the harness has moved or styled them
+(:mod:`benchmark.pair_batch`); :meth:`Task.with_frames` and :meth:`Task.model_input` take
+either.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -31,6 +37,9 @@ from benchmark.manifest import InputSpec
 from benchmark.metric import Metric
 from benchmark.options import TaskOptions
 from benchmark.taskspec import DatasetSpec, TaskSpec
+
+if TYPE_CHECKING:
+    from benchmark.transforms import Frames
 
 
 @runtime_checkable
@@ -80,25 +89,37 @@ class Task(ABC):
         return options
 
     # ------------------------------------------------------------------ pairs
-    def frames_of(self, item: Any) -> np.ndarray:
+    def frames_of(self, item: Any) -> Frames:
         """The uint8 frames (T, H, W, 3) of an item that a style is applied to."""
         return item
 
-    def with_frames(self, item: Any, frames: np.ndarray) -> Any:
-        """The item with its frames replaced (styled, or read from a pre-stylised copy;
-        ``item`` is None for a pre-stylised copy when :attr:`item_is_frames`)."""
+    def with_frames(self, item: Any, frames: Frames) -> Any:
+        """The item with its frames replaced (styled, moved to the model's device, or read
+        from a pre-stylised copy; ``item`` is None for a pre-stylised copy when
+        :attr:`item_is_frames`)."""
         return frames
+
+    def subsample(self, item: Any, input: InputSpec) -> Any:
+        """The item cut to the frames :meth:`model_input` uses (temporal subsampling), so
+        that a style renders only what the model sees; :meth:`model_input` gives the same
+        tensor for both."""
+        from benchmark.transforms import temporal_subsample
+
+        return self.with_frames(item, temporal_subsample(self.frames_of(item), input.frames))
 
     @abstractmethod
     def static_partner(self, item: Any, rng: np.random.Generator) -> tuple[Any, int | None]:
         """The second item of a static pair built from ``item`` on real video (same
         appearance, other dynamics) and a frame-shuffle seed applied after temporal
-        subsampling (None for none) - docs/METHOD.md §1."""
+        subsampling (None for none) - docs/METHOD.md §1.  It must keep
+        :meth:`frames_of` unchanged (a static pair's second clip is styled like the first:
+        styling and the static partner commute)."""
 
     # ------------------------------------------------------------------ model input
     @abstractmethod
     def model_input(self, items: Sequence[Any], input: InputSpec, shuffle_seeds: Sequence[int | None]) -> Any:
-        """The model input (a tensor or a list of tensors) for a batch of items."""
+        """The model input (a tensor or a list of tensors) for a batch of items, computed
+        on the device their frames are on."""
 
     # ------------------------------------------------------------------ metric
     def eval_units(self, source: Source) -> int:
@@ -136,16 +157,16 @@ class ClipTask(Task):
     static partner is the clip with its frames permuted after temporal subsampling, and
     the model input comes from the shared clip transforms."""
 
-    def with_frames(self, item: Any, frames: np.ndarray) -> np.ndarray:
-        from benchmark.video import center_crop
+    def with_frames(self, item: Any, frames: Frames) -> Frames:
+        from benchmark.transforms import center_square
 
-        return center_crop(frames, min(frames.shape[1:3]))  # a pre-stylised copy is not square
+        return center_square(frames)  # a pre-stylised copy is not square
 
     def static_partner(self, item: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
         """The same clip, its frames to be permuted after temporal subsampling."""
         return item.copy(), int(rng.integers(2**31 - 1))
 
-    def model_input(self, items: Sequence[np.ndarray], input: InputSpec, shuffle_seeds: Sequence[int | None]):
+    def model_input(self, items: Sequence[Frames], input: InputSpec, shuffle_seeds: Sequence[int | None]):
         from benchmark.transforms import clips_to_input
 
         return clips_to_input(items, input, shuffle_seeds)

@@ -50,13 +50,15 @@ class MetricSpec:
     """One task metric: ``main`` ranks the leaderboard; ``proportion``: a fraction of the
     evaluated units (a Wilson interval applies); ``perturbations``: the temporal
     perturbations it is also reported under (``<name>_<perturbation>`` and
-    ``<name>_<perturbation>_rel_drop``)."""
+    ``<name>_<perturbation>_rel_drop``); ``bounds``: the range every value (clean or
+    perturbed) lies in, which ``validate`` enforces."""
 
     name: str
     main: bool = False
     proportion: bool = False
     higher_is_better: bool = True
     perturbations: tuple[str, ...] = ()
+    bounds: tuple[float, float] = (0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,14 @@ class TaskSpec:
         for metric in self.metrics:
             seen += [p for p in metric.perturbations if p not in seen]
         return tuple(seen)
+
+    def metric_bounds(self, key: str) -> tuple[float, float] | None:
+        """The range of a result's ``metrics[key]``: a declared metric's bounds, also under a
+        perturbation; None for a relative drop or an unknown key."""
+        for m in self.metrics:
+            if key == m.name or key in (f"{m.name}_{p}" for p in m.perturbations):
+                return m.bounds
+        return None
 
     def metric_keys(self) -> list[str]:
         """Every key a result's ``metrics`` may hold for this task."""

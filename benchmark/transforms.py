@@ -11,6 +11,10 @@ The steps, in the order :func:`clips_to_input` applies them (docs/METHOD.md §1-
    pathway after subsampling, for every clip that carries a shuffle seed.
 
 A task whose items are single frames (AVOS) uses the same steps with T = 1.
+
+Clips are :data:`Frames`: numpy arrays as sources load them, or torch tensors on the
+model's device once the harness has moved or styled them; every step computes on the
+device the clips are on.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ import torch
 import torch.nn.functional as F
 
 from benchmark.manifest import InputSpec
+
+#: uint8 frames (T, H, W, 3): a numpy array, or a torch tensor on any device.
+Frames = np.ndarray | torch.Tensor
 
 
 def uniform_indices(available: int, wanted: int | None) -> np.ndarray:
@@ -44,14 +51,41 @@ def frame_permutation(num_frames: int, rng: np.random.Generator) -> np.ndarray:
             return perm
 
 
-def temporal_subsample(clip: np.ndarray, frames: int | None) -> np.ndarray:
-    """The clip (T, ...) cut to ``frames`` uniformly spread frames."""
-    return clip[uniform_indices(clip.shape[0], frames)]
+def temporal_subsample(clip: Frames, frames: int | None) -> Frames:
+    """The clip (T, ...) cut to ``frames`` uniformly spread frames (the clip itself when
+    that keeps every frame in order, so subsampling twice is subsampling once)."""
+    index = uniform_indices(clip.shape[0], frames)
+    if np.array_equal(index, np.arange(clip.shape[0])):
+        return clip
+    if isinstance(clip, torch.Tensor):
+        return clip[torch.from_numpy(index).to(clip.device)]
+    return clip[index]
 
 
-def stack_clips(clips: Sequence[np.ndarray]) -> torch.Tensor:
-    """uint8 clips (T, H, W, 3) of one shape as a float tensor (B, 3, T, H, W) in 0..255."""
-    return torch.from_numpy(np.stack(clips)).permute(0, 4, 1, 2, 3).float()
+def center_square(frames: Frames) -> Frames:
+    """The centred square crop of every frame (T, H, W, 3): the frames themselves when
+    already square (a pre-stylised copy keeps the video's aspect ratio)."""
+    height, width = frames.shape[1:3]
+    if height == width:
+        return frames
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    crop = frames[:, top : top + side, left : left + side]
+    return crop.contiguous() if isinstance(crop, torch.Tensor) else np.ascontiguousarray(crop)
+
+
+def stack_frames(clips: Sequence[Frames]) -> torch.Tensor:
+    """uint8 clips (T, H, W, 3) of one shape as one uint8 tensor (B, T, H, W, 3), on the
+    clips' device."""
+    if all(isinstance(clip, np.ndarray) for clip in clips):
+        return torch.from_numpy(np.stack(clips))
+    return torch.stack([torch.as_tensor(clip) for clip in clips])
+
+
+def stack_clips(clips: Sequence[Frames]) -> torch.Tensor:
+    """uint8 clips (T, H, W, 3) of one shape as a float tensor (B, 3, T, H, W) in 0..255,
+    on the clips' device."""
+    return stack_frames(clips).permute(0, 4, 1, 2, 3).float()
 
 
 def resize_square(x: torch.Tensor, size: int) -> torch.Tensor:
@@ -68,7 +102,8 @@ def normalize(x: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> t
     """``(x / 255 - mean) / std`` per channel of (B, 3, T, H, W), as one multiply-add."""
     scale = torch.tensor([1.0 / (255.0 * s) for s in std], device=x.device).view(1, 3, 1, 1, 1)
     shift = torch.tensor([-m / s for m, s in zip(mean, std, strict=True)], device=x.device).view(1, 3, 1, 1, 1)
-    return torch.addcmul(shift, x, scale).contiguous()
+    # written straight into a contiguous tensor: one pass over the (strided) input
+    return torch.addcmul(shift, x, scale, out=torch.empty(x.shape, dtype=x.dtype, device=x.device))
 
 
 def pack_pathways(x: torch.Tensor, strides: Sequence[int]) -> list[torch.Tensor]:
@@ -87,13 +122,13 @@ def permute_frames(pathways: list[torch.Tensor], shuffle_seeds: Sequence[int | N
             continue
         rng = np.random.default_rng(seed)
         for pathway in pathways:
-            perm = torch.from_numpy(frame_permutation(pathway.shape[2], rng))
+            perm = torch.from_numpy(frame_permutation(pathway.shape[2], rng)).to(pathway.device)
             pathway[row] = pathway[row][:, perm]
     return pathways
 
 
 def clips_to_input(
-    clips: Sequence[np.ndarray], spec: InputSpec, shuffle_seeds: Sequence[int | None] | None = None
+    clips: Sequence[Frames], spec: InputSpec, shuffle_seeds: Sequence[int | None] | None = None
 ) -> torch.Tensor | list[torch.Tensor]:
     """The model input for a batch of uint8 clips: one (B, 3, T, S, S) tensor, or a list
     with one per pathway when the manifest declares ``input.pathways``."""

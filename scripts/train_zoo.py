@@ -7,7 +7,7 @@
 
 Each entry is a submission folder ``submissions/zoo-<arch>-<world>/`` (manifest, model.py,
 weights).  Training writes the weights and pins their sha256 in the manifest; measuring runs
-``python -m benchmark run`` with true and with stylize pairs (1000 pairs, one thread).
+``python -m benchmark run --update-results`` with true and with stylize pairs (1000 pairs, one thread).
 Training records (seconds, val/test top1) go to ``runs/zoo/<name>.json``.  Run it on an
 otherwise idle core (``/work/bin/cpuslot`` on the shared machine): trainings are sequential.
 """
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,10 +54,15 @@ class Entry:
     def folder(self) -> Path:
         return ROOT / "submissions" / self.name
 
+    def config(self):
+        """The training configuration (:class:`tasks.action_recognition.train.TrainConfig`)."""
+        from tasks.action_recognition.train import TrainConfig
+
+        return TrainConfig(self.arch, self.world, epochs=self.epochs, lr=self.lr,
+                           train_clips=self.train_clips, weights_dtype="float16")
+
     def train_command(self) -> str:
-        return (f"python -m tasks.action_recognition.train --arch {self.arch} --world {self.world} "
-                f"--submission submissions/{self.name} --epochs {self.epochs} "
-                f"--train-clips {self.train_clips} --lr {self.lr:g} --weights-dtype float16")
+        return self.config().command(f"submissions/{self.name}")
 
 
 ENTRIES: tuple[Entry, ...] = (
@@ -94,6 +99,7 @@ def manifest_text(entry: Entry) -> str:
         f"layers: {{{layers}}}",
         f"input: {{frames: {FRAMES}, size: {SIZE}{pathways}, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]}}",
         f"datasets: [{entry.world}]",
+        f"training_data: [{entry.world}]",
         "license: Apache-2.0",
         "",
     ])
@@ -109,8 +115,14 @@ def model_text(entry: Entry) -> str:
 
 
 def write_submission(entry: Entry) -> None:
+    """Write the manifest and model.py of ``entry`` (an existing weights pin is kept)."""
     entry.folder.mkdir(parents=True, exist_ok=True)
-    (entry.folder / "submission.yaml").write_text(manifest_text(entry))
+    manifest, text = entry.folder / "submission.yaml", manifest_text(entry)
+    if manifest.is_file():
+        pinned = re.search(r'sha256: "([0-9a-f]{64})"', manifest.read_text())
+        if pinned:
+            text = text.replace("0" * 64, pinned.group(1))
+    manifest.write_text(text)
     (entry.folder / "model.py").write_text(model_text(entry))
 
 
@@ -118,10 +130,8 @@ def train(entry: Entry) -> dict:
     from tasks.action_recognition.train import train as train_model
 
     write_submission(entry)
-    started = time.perf_counter()
-    scores = train_model(entry.arch, entry.world, entry.folder, entry.epochs, 32, entry.lr, 0,
-                         entry.train_clips, "float16")
-    record = {**scores, "train_s": round(time.perf_counter() - started, 1), "command": entry.train_command()}
+    scores = train_model(entry.config(), entry.folder)
+    record = {k: scores[k] for k in ("val_top1", "test_top1", "train_s")} | {"command": entry.train_command()}
     RECORDS.mkdir(parents=True, exist_ok=True)
     (RECORDS / f"{entry.name}.json").write_text(json.dumps(record, indent=1))
     return record
@@ -131,7 +141,7 @@ def measure(entry: Entry) -> None:
     for protocol in PROTOCOLS:
         subprocess.run(
             [sys.executable, "-m", "benchmark", "run", str(entry.folder.relative_to(ROOT)), "--threads", "1",
-             "--pairs", str(PAIRS), "--pair-protocol", protocol, "--no-progress"],
+             "--pairs", str(PAIRS), "--pair-protocol", protocol, "--no-progress", "--update-results"],
             cwd=ROOT, check=True,
         )
 
@@ -163,8 +173,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-train", action="store_true", help="keep the committed weights")
     parser.add_argument("--skip-measure", action="store_true")
     parser.add_argument("--summary", action="store_true", help="only print the table")
+    parser.add_argument("--write-only", action="store_true",
+                        help="only (re)write the manifests and model.py files, keeping the weights pins")
     args = parser.parse_args(argv)
     entries = [e for e in ENTRIES if not args.only or e.name in args.only]
+    if args.write_only:
+        for entry in entries:
+            write_submission(entry)
+        return
     if not args.summary:
         for entry in entries:
             if not args.skip_train:

@@ -32,6 +32,10 @@ def build(num_classes=14):
 '''
 
 
+#: Units of the tiny model's modules (what the probe pools them to).
+TINY_WIDTHS = {"stem": 8, "stage": 16}
+
+
 def write_tiny_submission(root: Path, name: str = "tiny", num_classes: int = 14, **overrides) -> Path:
     """A complete submission folder: model.py, weights.safetensors, submission.yaml."""
     folder = root / name
@@ -55,6 +59,15 @@ def write_tiny_submission(root: Path, name: str = "tiny", num_classes: int = 14,
     text = "\n".join(f"{k}: {v}" for k, v in fields.items() if v is not None)
     (folder / "submission.yaml").write_text(textwrap.dedent(text) + "\n")
     return folder
+
+
+@pytest.fixture(autouse=True)
+def runs_in_tmp(tmp_path, monkeypatch):
+    """`benchmark run`'s default output (runs/<submission>/) goes to the test's own folder,
+    never into the repository."""
+    import benchmark.safeguards
+
+    monkeypatch.setattr(benchmark.safeguards, "RUNS_DIR", tmp_path / "runs")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import torch
 
 from benchmark.factors import DYNAMIC, STATIC
 from benchmark.manifest import InputSpec
+from benchmark.pair_batch import render_pairs
 from benchmark.pairs import PairSpec, parse_protocol
 from benchmark.probe import LayerProbe
 from tasks.avos.adapter import AvosTask
@@ -77,11 +78,13 @@ def test_true_pairs_come_at_the_input_size(source):
 
 
 def test_stylized_dynamic_pairs_share_the_flow_and_static_pairs_share_the_frame(source):
-    protocol = parse_protocol("stylize:0,1", AvosTask())
-    dynamic = protocol(source, PairSpec(0, DYNAMIC, 1, seed=11))
+    task = AvosTask()
+    protocol = parse_protocol("stylize:0,1", task, SPEC)
+    [dynamic, static] = render_pairs(task, [protocol(source, PairSpec(0, DYNAMIC, 1, seed=11)),
+                                            protocol(source, PairSpec(1, STATIC, 1, seed=11))], "cpu")
     assert np.array_equal(dynamic.a.flow, dynamic.b.flow)
     assert not np.array_equal(dynamic.a.rgb, dynamic.b.rgb)
-    static = protocol(source, PairSpec(1, STATIC, 1, seed=11))
+    assert not np.array_equal(dynamic.a.rgb, source.clip(1).rgb)  # styled
     assert np.array_equal(static.a.rgb, static.b.rgb)
     assert not np.array_equal(static.a.flow, static.b.flow) and static.shuffle_b is None
 

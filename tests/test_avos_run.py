@@ -64,14 +64,19 @@ def test_tiny_model_runs_on_a_davis_fixture_with_stylized_pairs(tmp_path, capsys
     folder = write_tiny_avos_submission(tmp_path / "submissions")
     code = main(["run", str(folder), "--dataset", "davis2016", "--data-root", str(root), "--pairs", "12",
                  "--batch-size", "4", "--bootstrap", "10", "--no-progress", "--task-option", f"flow.cache={cache}",
-                 "--task-option", "flow.method=dis"])
+                 "--task-option", "flow.method=dis", "--update-results"])
     assert code == 0, capsys.readouterr().err
     [path] = result_files(folder)
     result = read_result(path)
     assert result.pair_protocol == "stylize" and result.dataset.split == "val"
     assert result.dataset.num_items == 2 * 3
     assert {"jf_mean", "jf_mean_static", "jf_mean_shuffled"} <= set(result.metrics)
-    assert result.task_options == {"flow.method": "dis", "flow.root": None}  # the cache changes no number
+    # the convention defaults to the dataset's; the flow cache changes no number (not recorded)
+    assert result.task_options == {"flow.method": "dis", "flow.root": None, "eval.convention": "davis2016",
+                                   "moca.iou": "mask"}
+    interval = result.metric_intervals["jf_mean"]  # 2 sequences: too few units for an interval
+    assert interval.value == result.metrics["jf_mean"] and interval.low is None
+    assert {"j_decay", "miou", "sr50", "sr_mean"} <= set(result.metrics)
     assert (result.eval_count, result.eval_unit) == (2, "sequence")
     assert validate_submission(folder) == []
     assert (tmp_path / "flow").is_dir() == (flow_cache == "default")

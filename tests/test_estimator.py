@@ -208,15 +208,23 @@ def test_bootstrap_intervals_do_not_depend_on_batching_or_order():
         assert_nested_close(other, results[0], tol=1e-12)
 
 
-def test_intervals_stay_finite_when_replicates_lose_a_factor():
-    """With 3 pairs per factor many replicates draw < 2 pairs of a factor; they are dropped."""
+def test_no_interval_from_fewer_than_ten_pairs_per_factor():
+    """With 3 pairs per factor 41 % of replicates draw < 2 pairs of a factor: no interval
+    is given (the point values are); from 10 pairs per factor on, finite intervals."""
     a, b, factors = correlated_pairs(n_pairs=6, units=5, seed=6)
     factors = np.array([0, 1, 0, 1, 0, 1])
     estimator = feed(StaticDynamicEstimator(bootstrap=200), a, b, factors, np.arange(6), 6)
     scores = estimator.layer_scores(LAYER)
     for interval in (*scores.score.values(), *scores.share.values(), scores.dynamic_share):
+        assert np.isfinite(interval.value) and interval.low is None and interval.high is None
+
+    a, b, _ = correlated_pairs(n_pairs=20, units=5, seed=6)
+    factors = np.arange(20) % 2  # 10 pairs per factor
+    estimator = feed(StaticDynamicEstimator(bootstrap=200), a, b, factors, np.arange(20), 20)
+    scores = estimator.layer_scores(LAYER)
+    for interval in (*scores.score.values(), *scores.share.values(), scores.dynamic_share):
         assert np.isfinite([interval.low, interval.high]).all()
-        assert interval.low <= interval.high
+        assert interval.low <= interval.value <= interval.high
 
 
 # --------------------------------------------------------------------------- ground truth

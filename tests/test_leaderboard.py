@@ -1,24 +1,23 @@
-"""The leaderboard: golden markdown, interval ranks, plots, isolation from submission code, CI."""
+"""The leaderboard: golden markdown, sections per protocol, rank ranges, plots, isolation from
+submission code, CI."""
 
 from __future__ import annotations
 
-import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from benchmark.cli import build_parser
+from benchmark.board import PROTOCOL_READING
 from benchmark.intervals import wilson_estimate
 from benchmark.leaderboard import check_leaderboard, render, write_leaderboard
-from benchmark.ranking import interval_ranks
+from benchmark.pairs import PAIR_PROTOCOLS
+from benchmark.ranking import rank_ranges
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "leaderboard"
-WORKFLOW = REPO / ".github" / "workflows" / "leaderboard.yml"
 
 
 def golden() -> str:
@@ -39,54 +38,117 @@ def test_golden_markdown_is_byte_identical():
     assert first == (DATA / "expected.md").read_text(encoding="utf-8")
 
 
-def test_dynamically_biased_datasets_come_first():
-    """The order comes from each task's declared dataset bias, then the name."""
+def names(rows: list[list[str]]) -> list[str]:
+    return [row[1].split("]")[0].lstrip("[") for row in rows]
+
+
+def test_sections_per_dataset_and_protocol_dynamically_biased_datasets_first():
+    """The order comes from each task's declared dataset bias, then the name, then the
+    protocol; the same model's true and stylize results are never in one table."""
     headings = [line for line in golden().splitlines() if line.startswith("## ")]
     assert headings == [
-        "## action_recognition · diving48",
-        "## action_recognition · synthetic-motion",
-        "## action_recognition · kinetics400",
+        "## action_recognition · diving48 · stylize pairs",
+        "## action_recognition · diving48 · prestylized pairs",
+        "## action_recognition · synthetic-motion · true pairs",
+        "## action_recognition · synthetic-motion · stylize pairs",
+        "## action_recognition · kinetics400 · prestylized pairs",
     ]
+    assert names(rows_of(golden(), "action_recognition · synthetic-motion · stylize pairs")) == ["beta-2d"]
+    assert "beta-2d" in names(rows_of(golden(), "action_recognition · synthetic-motion · true pairs"))
 
 
-def test_overlapping_accuracy_intervals_share_a_rank():
-    # alpha 0.82 and beta 0.78 on 200 clips: Wilson intervals overlap -> both rank 1.
-    rows = rows_of(golden(), "action_recognition · synthetic-motion")
-    ranks = {row[1].split("]")[0].lstrip("["): row[0] for row in rows}
-    assert ranks == {"alpha-3d": "1", "beta-2d": "1", "gamma-template": "3", "delta-no-metric": "—"}
+def test_every_section_says_how_to_read_it():
+    markdown = golden()
+    sections = markdown.split("\n## ")[1:]
+    assert sections and all("\n*How to read.* " in section for section in sections)
+    stylize = markdown.split("## action_recognition · diving48 · stylize pairs\n", 1)[1].split("\n## ")[0]
+    assert "real video" in stylize and "dynamically biased" in stylize and PROTOCOL_READING["stylize"] in stylize
+
+
+def test_every_registered_protocol_has_a_reading():
+    assert set(PROTOCOL_READING) == set(PAIR_PROTOCOLS.names())
+
+
+def test_overlapping_accuracy_intervals_give_a_range_of_ranks():
+    # alpha 0.82 and beta 0.78 on 200 clips: Wilson intervals overlap -> each could be 1st or 2nd.
+    rows = rows_of(golden(), "action_recognition · synthetic-motion · true pairs")
+    ranks = dict(zip(names(rows), (row[0] for row in rows), strict=True))
+    assert ranks == {"alpha-3d": "1–2", "beta-2d": "1–2", "delta-no-metric": "—"}
     alpha = next(row for row in rows if "alpha-3d" in row[1])
     assert alpha[4] == "0.820 [0.761, 0.867]"
 
 
-def test_overlapping_share_intervals_share_a_rank():
-    rows = rows_of(golden(), "action_recognition · synthetic-motion", table=1)
-    assert [(row[0], row[1].split("]")[0].lstrip("[")) for row in rows] == [
-        ("1", "alpha-3d"), ("1", "delta-no-metric"), ("3", "gamma-template"), ("4", "beta-2d")]
+def test_overlapping_share_intervals_give_a_range_of_ranks():
+    rows = rows_of(golden(), "action_recognition · synthetic-motion · true pairs", table=1)
+    assert [(row[0], name) for row, name in zip(rows, names(rows), strict=True)] == [
+        ("1–2", "alpha-3d"), ("1–2", "delta-no-metric"), ("3", "beta-2d")]
+
+
+def test_templates_are_listed_apart_and_never_ranked():
+    templates = rows_of(golden(), "action_recognition · synthetic-motion · true pairs", table=2)
+    assert [(row[0], name, row[2]) for row, name in zip(templates, names(templates), strict=True)] == [
+        ("—", "gamma-template", "template")]
 
 
 def test_missing_values_are_dashes_never_zero():
-    delta = next(row for row in rows_of(golden(), "action_recognition · synthetic-motion")
+    delta = next(row for row in rows_of(golden(), "action_recognition · synthetic-motion · true pairs")
                  if "delta-no-metric" in row[1])
     assert delta[4:7] == ["—", "—", "—"]  # top1, shuffled, drop
-    assert delta[11] == "—"  # parameters
+    assert delta[11:13] == ["—", "—"]  # parameters, FLOPs
+    assert delta[14] == "—"  # trained on
+
+
+def test_model_metadata_parameters_flops_input_and_training_data():
+    alpha = next(row for row in rows_of(golden(), "action_recognition · synthetic-motion · true pairs")
+                 if "alpha-3d" in row[1])
+    assert alpha[11:15] == ["1.2 M", "2.3 G", "8×48²", "synthetic-motion"]
+    beta = next(row for row in rows_of(golden(), "action_recognition · synthetic-motion · true pairs")
+                if "beta-2d" in row[1])
+    assert beta[14] == "ImageNet-1k, then synthetic-motion"
 
 
 def test_reported_rows_show_provenance_an_approximate_share_and_the_citation():
     markdown = golden()
-    reported = next(row for row in rows_of(markdown, "action_recognition · diving48")
-                    if "reported-paper" in row[1])
+    [reported] = rows_of(markdown, "action_recognition · diving48 · prestylized pairs")
     assert reported[2] == "reported"
     assert reported[9] == "≈0.405"  # 23.1 / (23.1 + 34.0)
     assert "`reported-paper`: Doe et al." in markdown
 
 
-def test_interval_ranks_examples():
-    assert interval_ranks([(0.8, 0.9), (0.85, 0.95), (0.5, 0.6)]) == [1, 1, 3]
-    assert interval_ranks([(0.7, 0.7), (0.7, 0.7), (0.6, 0.6)]) == [1, 1, 3]  # exact ties only
-    assert interval_ranks([(0.7, 0.7), (0.69, 0.69)]) == [1, 2]
-    # A chain of overlaps is one tie group, even where its ends do not overlap.
-    assert interval_ranks([(0.8, 0.9), (0.7, 0.81), (0.6, 0.71), (0.1, 0.2)]) == [1, 1, 1, 4]
-    assert interval_ranks([]) == []
+def ranks(intervals: list[tuple[float, float]]) -> list[str]:
+    return [str(r) for r in rank_ranges(intervals)]
+
+
+def test_rank_ranges_hand_made_cases():
+    """best = 1 + #intervals entirely above; worst = #intervals not entirely below (itself included)."""
+    assert ranks([]) == []
+    assert ranks([(0.5, 0.6)]) == ["1"]
+    # disjoint intervals: certain places
+    assert ranks([(0.8, 0.9), (0.5, 0.6), (0.1, 0.2)]) == ["1", "2", "3"]
+    # the first two overlap: each is 1st or 2nd; the third is below both
+    assert ranks([(0.8, 0.9), (0.85, 0.95), (0.5, 0.6)]) == ["1–2", "1–2", "3"]
+    # a chain: 0.7-0.81 overlaps both neighbours, whose ends do not overlap each other
+    assert ranks([(0.8, 0.9), (0.7, 0.81), (0.6, 0.71), (0.1, 0.2)]) == ["1–2", "1–3", "2–3", "4"]
+    # a wide interval spans everybody; the narrow ones still order among themselves
+    assert ranks([(0.85, 0.9), (0.1, 0.95), (0.5, 0.55)]) == ["1–2", "1–3", "2–3"]
+    # closed intervals: touching ones overlap; points tie only when equal
+    assert ranks([(0.6, 0.7), (0.5, 0.6)]) == ["1–2", "1–2"]
+    assert ranks([(0.7, 0.7), (0.7, 0.7), (0.6, 0.6)]) == ["1–2", "1–2", "3"]
+    assert ranks([(0.7, 0.7), (0.69, 0.69)]) == ["1", "2"]
+
+
+def test_rank_ranges_always_hold_the_rank_by_value():
+    """Whatever the intervals, a row's place in the value order lies in its range."""
+    import random
+
+    rng = random.Random(0)
+    for _ in range(200):
+        values = [rng.random() for _ in range(rng.randint(1, 8))]
+        intervals = [(v - rng.random() * 0.2, v + rng.random() * 0.2) for v in values]
+        order = sorted(range(len(values)), key=lambda i: -values[i])
+        found = rank_ranges(intervals)
+        for place, i in enumerate(order, start=1):
+            assert found[i].best <= place <= found[i].worst
 
 
 def test_wilson_interval_matches_the_textbook_value():
@@ -152,56 +214,8 @@ def test_rendering_imports_neither_torch_nor_submission_code(tmp_path):
 
 def test_the_checked_in_reported_entries_carry_the_published_figures():
     markdown = render(REPO / "submissions", REPO)
-    ssv2 = {row[1].split("]")[0].lstrip("["): row for row in rows_of(markdown, "action_recognition · ssv2")}
+    rows = rows_of(markdown, "action_recognition · ssv2 · prestylized pairs")
+    ssv2 = dict(zip(names(rows), rows, strict=True))
     slow = ssv2["reported-kowal2022-slowonly-r50"]
     assert (slow[2], slow[7], slow[8]) == ("reported", "30.7", "28.2")  # static %, dynamic %
     assert "arxiv.org/abs/2206.02846" in markdown
-
-
-# --- the CI workflow -------------------------------------------------------------------------
-
-def workflow() -> dict:
-    return yaml.safe_load(WORKFLOW.read_text())
-
-
-def commands(job: dict) -> list[str]:
-    """``python -m benchmark ...`` lines of a job's ``run`` steps."""
-    lines = [line.strip() for step in job["steps"] for line in step.get("run", "").splitlines()]
-    return [line.split(" || ")[0] for line in lines if line.startswith("python -m benchmark")]
-
-
-def test_workflow_jobs_triggers_and_permissions():
-    flow = workflow()
-    triggers = flow.get("on", flow.get(True))  # YAML 1.1 reads a bare `on` as true
-    assert set(triggers) == {"pull_request", "push"}
-    assert flow["permissions"] == {"contents": "read"}
-    jobs = flow["jobs"]
-    assert set(jobs) == {"validate", "smoke", "publish"}
-    assert jobs["smoke"]["permissions"] == {"contents": "read"}
-    assert jobs["validate"]["permissions"] == {"contents": "read"}
-    assert jobs["publish"]["permissions"] == {"contents": "write"}
-    assert "${{ secrets" not in WORKFLOW.read_text()
-    for name in ("validate", "smoke"):
-        checkout = jobs[name]["steps"][0]
-        assert checkout["with"]["persist-credentials"] is False
-        assert "pull_request" in jobs[name]["if"]
-    assert "refs/heads/main" in jobs["publish"]["if"]
-
-
-def test_workflow_runs_submission_code_only_in_the_smoke_job():
-    jobs = workflow()["jobs"]
-    assert [c.split()[3] for c in commands(jobs["publish"])] == ["leaderboard"]
-    assert {c.split()[3] for c in commands(jobs["validate"])} == {"changed", "validate", "leaderboard"}
-    assert {c.split()[3] for c in commands(jobs["smoke"])} == {"changed", "run"}
-
-
-def test_every_workflow_command_parses_with_the_cli():
-    parser = build_parser()
-    every = [c for job in workflow()["jobs"].values() for c in commands(job)]
-    assert len(every) == 6
-    for command in every:
-        argv = shlex.split(command.replace('"$folder"', "submissions/x").split(" > ")[0])[3:]
-        parser.parse_args(argv)
-    installs = [step["run"] for job in workflow()["jobs"].values() for step in job["steps"]
-                if step.get("name") == "Install"]
-    assert installs == ['pip install -c constraints.txt -e ".[test]"'] * 3

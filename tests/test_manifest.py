@@ -56,15 +56,30 @@ def test_wrong_sha256_is_refused_before_loading(tmp_path):
 
 def test_weights_by_url_are_downloaded_and_verified(tmp_path, monkeypatch):
     source = write_tiny_submission(tmp_path / "src")
+    import io
+
     from benchmark.hashing import sha256_file
 
     digest = sha256_file(source / "weights.safetensors")
-    url = (source / "weights.safetensors").resolve().as_uri()
+    data = (source / "weights.safetensors").read_bytes()
+    url = "https://models.example.org/tiny/weights.safetensors"
     folder = write_tiny_submission(tmp_path / "sub", weights=f'{{url: "{url}", sha256: "{digest}"}}')
     monkeypatch.setattr("benchmark.submission.CACHE_DIR", tmp_path / "cache")
+    asked = []
+
+    class Server:  # stands in for the https opener (tests never reach the network)
+        def open(self, requested, timeout):
+            asked.append((requested, timeout))
+            response = io.BytesIO(data)
+            response.headers = {"Content-Length": str(len(data))}
+            return response
+
+    monkeypatch.setattr("benchmark.download._opener", Server)
     model = build_model(load_submission(folder))
-    assert not model.training
-    assert list((tmp_path / "cache" / digest).iterdir())
+    assert not model.training and asked == [(url, 60.0)]
+    assert [p.name for p in (tmp_path / "cache" / digest).iterdir()] == ["weights.safetensors"]
+    build_model(load_submission(folder))
+    assert len(asked) == 1  # cached by its sha256
 
 
 def test_unknown_layer_suggests_close_names(tmp_path):

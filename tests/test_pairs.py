@@ -9,9 +9,10 @@ import torch
 from benchmark.errors import BenchmarkError
 from benchmark.factors import DYNAMIC, STATIC
 from benchmark.manifest import InputSpec
-from benchmark.pairs import StylizedPairs, TruePairs, parse_protocol, plan_pairs
+from benchmark.pair_batch import render_pairs
+from benchmark.pairs import StylizedPairs, TruePairs, parse_protocol, plan_pairs, style_frames
 from benchmark.tasks import get_task, task_names
-from benchmark.transforms import clips_to_input, frame_permutation
+from benchmark.transforms import clips_to_input, frame_permutation, temporal_subsample
 from tasks.synthetic.source import WorldSource
 
 AR = get_task("action_recognition")
@@ -50,16 +51,23 @@ class StubSource:
 
 @pytest.mark.parametrize("factor", [DYNAMIC, STATIC])
 def test_stylized_pairs(factor):
-    protocol = StylizedPairs(AR, None)
+    """The protocol cuts the clip to the model's frames and names two styles (different
+    for a dynamic pair, equal for a static one); rendering styles them."""
+    protocol = StylizedPairs(AR, None, InputSpec(frames=4, size=16))
     plan = [p for p in plan_pairs(40, 3, seed=0) if p.factor == factor]
     for spec in plan[:5]:
-        pair = protocol(StubSource(), spec)
-        assert pair.a.shape == pair.b.shape == (8, 16, 16, 3)
+        pending = protocol(StubSource(), spec)
+        seen = temporal_subsample(StubSource().clip(spec.item), 4)
+        assert np.array_equal(pending.a, seen) and np.array_equal(pending.b, seen)
+        [pair] = render_pairs(AR, [pending], "cpu")
+        assert pair.a.shape == pair.b.shape == (4, 16, 16, 3) and pair.styles is None
+        style_a, style_b = pending.styles
+        assert np.array_equal(pair.a, style_frames(seen, style_a))
         if factor == DYNAMIC:  # same frames, same order, two different styles
-            assert pair.shuffle_b is None
+            assert pair.shuffle_b is None and style_a != style_b
             assert not np.array_equal(pair.a, pair.b)
         else:  # the same styled frames; the second clip's order is permuted later
-            assert pair.shuffle_b is not None
+            assert pair.shuffle_b is not None and style_a == style_b
             assert np.array_equal(pair.a, pair.b)
 
 

@@ -19,7 +19,7 @@ def test_run_on_diving48_with_stylized_pairs(tmp_path, diving48_submission, caps
     root = tmp_path / "Diving48"
     write_diving48_fixture(root, n_videos=8, frames=16)
     code = main(["run", str(diving48_submission), "--dataset", "diving48", "--data-root", str(root),
-                 "--pairs", "16", "--batch-size", "4", "--bootstrap", "20", "--no-progress"])
+                 "--pairs", "16", "--batch-size", "4", "--bootstrap", "20", "--no-progress", "--update-results"])
     assert code == 0, capsys.readouterr().err
     [path] = result_files(diving48_submission)
     result = read_result(path)
@@ -34,7 +34,7 @@ def test_bad_videos_fail_or_are_skipped_and_counted(tmp_path, diving48_submissio
     root = tmp_path / "Diving48"
     fixture = write_diving48_fixture(root, n_videos=8, frames=16, broken={"dive003xYz_00003": "garbage"})
     args = ["run", str(diving48_submission), "--dataset", "diving48", "--data-root", str(root),
-            "--pairs", "16", "--batch-size", "4", "--bootstrap", "20", "--no-progress"]
+            "--pairs", "16", "--batch-size", "4", "--bootstrap", "20", "--no-progress", "--update-results"]
     assert main(args) != 0
     err = capsys.readouterr().err
     assert "dive003xYz_00003" in err and "--on-bad-video skip" in err
@@ -61,7 +61,7 @@ def test_run_with_prestylized_pairs(tmp_path, diving48_submission):
     write_prestylized_fixture(styled, videos=tuple(fixture.splits["test"]), styles=3, frames=12, size=(40, 48))
     args = ["run", str(diving48_submission), "--dataset", "diving48", "--data-root", str(root),
             "--pair-protocol", f"prestylized:{styled}", "--pairs", "12", "--batch-size", "4",
-            "--bootstrap", "20", "--no-progress"]
+            "--bootstrap", "20", "--no-progress", "--update-results"]
     assert main(args) == 0
     result = read_result(diving48_submission / "results" / "diving48__prestylized.json")
     assert result.pair_protocol == f"prestylized:{styled}"

@@ -14,13 +14,14 @@ from benchmark.leaderboard import check_leaderboard, write_leaderboard
 from benchmark.results import read_result, result_files
 from benchmark.runner import RunOptions, run
 from benchmark.validate import validate_submission
+from tests.fixtures.interrupt import stop_at_batch
 
 FAST = dict(pairs=24, batch_size=8, eval_clips=16, bootstrap=50, progress=False)
 
 
 def test_run_writes_a_valid_result(tiny_submission, capsys):
     code = main(["run", str(tiny_submission), "--pairs", "24", "--batch-size", "8",
-                 "--eval-clips", "16", "--bootstrap", "50", "--no-progress"])
+                 "--eval-clips", "16", "--bootstrap", "50", "--no-progress", "--update-results"])
     out = capsys.readouterr().out
     assert code == 0
     assert "dynamic share [95% CI]" in out and "top1" in out
@@ -40,23 +41,14 @@ def test_run_writes_a_valid_result(tiny_submission, capsys):
 def test_an_interrupted_run_resumes_to_the_same_result(tiny_submission, tmp_path, monkeypatch):
     reference, _ = run(tiny_submission, RunOptions(output=tmp_path / "full", **FAST))
 
-    calls = {"n": 0}
-    original = StaticDynamicEstimator.update
-
-    def flaky(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(StaticDynamicEstimator, "update", flaky)
+    restore = stop_at_batch(monkeypatch, batch=2)
     options = RunOptions(output=tmp_path / "resumed", checkpoint_every=1, **FAST)
     with pytest.raises(KeyboardInterrupt):
         run(tiny_submission, options)
     checkpoint = next((tmp_path / "resumed" / ".partial").iterdir())
     assert checkpoint.is_file()  # the first batch survived the interruption
 
-    monkeypatch.setattr(StaticDynamicEstimator, "update", original)
+    restore()
     options.resume = True
     resumed, _ = run(tiny_submission, options)
     assert not checkpoint.exists()
@@ -71,12 +63,12 @@ def test_resume_refuses_a_checkpoint_from_other_options(tiny_submission, tmp_pat
         run(tiny_submission, RunOptions(output=tmp_path, checkpoint_every=1, **FAST))
     monkeypatch.undo()
     other = dict(FAST, pairs=32)
-    with pytest.raises(runner_module.BenchmarkError, match="other options .*pairs: checkpoint 24, now 32"):
+    with pytest.raises(runner_module.BenchmarkError, match="other options.*pairs: checkpoint 24, now 32"):
         run(tiny_submission, RunOptions(output=tmp_path, resume=True, **other))
 
 
 def test_validate_flags_a_tampered_result(tiny_submission):
-    run(tiny_submission, RunOptions(**FAST))
+    run(tiny_submission, RunOptions(update_results=True, **FAST))
     [path] = result_files(tiny_submission)
     data = json.loads(path.read_text())
     data["weights_sha256"] = "0" * 64
@@ -91,7 +83,7 @@ def test_validate_flags_a_tampered_result(tiny_submission):
 
 def test_leaderboard_check_detects_stale_files(tiny_submission, tmp_path):
     submissions = tiny_submission.parent
-    run(tiny_submission, RunOptions(**FAST))
+    run(tiny_submission, RunOptions(update_results=True, **FAST))
     board = tmp_path / "leaderboard.md"
     write_leaderboard(submissions, board)
     assert check_leaderboard(submissions, board) is None
@@ -106,7 +98,7 @@ def test_leaderboard_check_detects_stale_files(tiny_submission, tmp_path):
 
 def test_reproduce_reruns_a_result_with_its_recorded_options(tiny_submission, capsys):
     """Every number of a synthetic result is a function of what the file records."""
-    run(tiny_submission, RunOptions(**FAST))
+    run(tiny_submission, RunOptions(update_results=True, **FAST))
     [path] = result_files(tiny_submission)
     assert main(["reproduce", str(path)]) == 0
     data = json.loads(path.read_text())

@@ -19,6 +19,7 @@ from benchmark.errors import BenchmarkError
 from benchmark.manifest import InputSpec
 from benchmark.metric import Metric
 from benchmark.options import TaskOptions, option
+from benchmark.pair_batch import pair_input
 from benchmark.pairs import parse_protocol, plan_pairs
 from benchmark.task import EvalOptions, Source, Task, check_task
 from benchmark.tasks import TASKS, get_spec, get_task, task_names
@@ -46,11 +47,31 @@ def test_every_synthetic_dataset_opens_and_builds_pairs_and_inputs(name):
         source = task.open_source(dataset, dataset.pair_split, None, spec, task.spec.options(), limit=2)
         assert isinstance(source, Source) and len(source) > 0 and len(source.fingerprint()) == 64
         for protocol in ("true", "stylize:0,1"):
-            for pair_spec in plan_pairs(4, len(source), seed=1):
-                pair = parse_protocol(protocol, task)(source, pair_spec)
-                x = task.model_input([pair.a, pair.b], spec, [None, pair.shuffle_b])
-                tensors = x if isinstance(x, list) else [x]
-                assert all(t.shape[0] == 2 and t.dtype == torch.float32 for t in tensors)
+            pairs = [parse_protocol(protocol, task, spec)(source, pair_spec)
+                     for pair_spec in plan_pairs(4, len(source), seed=1)]
+            tensors = _tensors(pair_input(task, pairs, spec, "cpu"))
+            assert all(t.shape[0] == 8 and t.dtype == torch.float32 for t in tensors)
+
+
+def _tensors(x) -> list[torch.Tensor]:
+    return x if isinstance(x, list) else [x]
+
+
+@pytest.mark.parametrize("name", task_names())
+def test_subsampling_keeps_the_model_input_and_the_static_partner_keeps_the_frames(name):
+    """What lets the harness style only the frames the model sees, a batch at a time after
+    the pair is built: :meth:`Task.subsample` does not change the model input, and the
+    static partner does not change :meth:`Task.frames_of` (styling and the partner commute)."""
+    task = get_task(name)
+    spec = InputSpec(frames=4, size=32)
+    dataset = next(d for d in task.spec.datasets if d.synthetic)
+    source = task.open_source(dataset, dataset.pair_split, None, spec, task.spec.options(), limit=2)
+    item = source.clip(0)
+    seen = task.subsample(item, spec)
+    whole, cut = (_tensors(task.model_input([x], spec, [None])) for x in (item, seen))
+    assert all(torch.equal(a, b) for a, b in zip(whole, cut, strict=True))
+    partner, _ = task.static_partner(seen, np.random.default_rng(0))
+    assert np.array_equal(np.asarray(task.frames_of(partner)), np.asarray(task.frames_of(seen)))
 
 
 # --------------------------------------------------------------------------- an incomplete task

@@ -55,6 +55,7 @@ CASES: dict[str, Case] = {
     "template-c2d-r50": Case(RES50),
     "template-i3d-r50": Case(RES50),
     "template-slow-r50": Case(RES50),
+    "template-fastonly-r50": Case(FAST, frames=8),
     "template-slowfast-r50": Case(
         {**{f"slow_{k}": v for k, v in SLOW.items()}, **{f"fast_{k}": v for k, v in FAST.items()},
          **{k: SLOW[k] + FAST[k] for k in SLOW}},
@@ -148,7 +149,7 @@ def test_template_runs_the_whole_pipeline(name, tmp_path):
     assert count == 1
     manifest.write_text(text)
 
-    result, path = run(folder, RunOptions(pairs=8, batch_size=4, eval_clips=EVAL_CLIPS, bootstrap=20, progress=False))
+    result, path = run(folder, RunOptions(pairs=8, batch_size=4, eval_clips=EVAL_CLIPS, bootstrap=20, progress=False, update_results=True))
     assert result.provenance == "template" and result.weights_sha256 is None
     assert result.dataset.name == "synthetic-motion"
     assert [layer.name for layer in result.layers] == list(CASES[name].widths)

@@ -12,42 +12,21 @@ import pytest
 from benchmark.changes import changed_submissions
 from benchmark.cli import main
 from benchmark.errors import BenchmarkError, ManifestError
-from benchmark.hashing import sha256_file
 from benchmark.manifest import load_submission
 from benchmark.results import (
     RESULT_SCHEMA,
     DatasetInfo,
-    IntervalModel,
     LayerResult,
     Result,
-    write_result,
 )
 from benchmark.runner import RunOptions, run
 from benchmark.tasks import get_spec, task_names
 from benchmark.validate import validate_submission
-from tasks.action_recognition.sources import WorldSource
 from tests.conftest import write_tiny_submission
+from tests.fixtures.results import measured_result
 
 REPO = Path(__file__).resolve().parents[1]
 REPORTED = sorted((REPO / "submissions").glob("reported-*"))
-
-
-def measured_result(folder: Path, **changes) -> Path:
-    """A verified result for the tiny submission, as ``benchmark run`` would write it."""
-    result = Result(
-        schema_version=RESULT_SCHEMA,
-        submission=folder.name,
-        task="action_recognition",
-        provenance="verified",
-        dataset=DatasetInfo(name="synthetic-motion", split="val",
-                            fingerprint=WorldSource("synthetic-motion", "val").fingerprint()),
-        pair_protocol="true",
-        layers=[LayerResult(name="stage", percent={"dynamic": 30.0, "static": 20.0, "residual": 50.0},
-                            dynamic_share=IntervalModel(value=0.6, low=0.55, high=0.65))],
-        metrics={"top1": 0.5},
-        weights_sha256=sha256_file(folder / "weights.safetensors"),
-    )
-    return write_result(result.model_copy(update=changes), folder / "results")
 
 
 def edit(path: Path, **fields) -> None:

@@ -18,6 +18,7 @@ import torch
 from tqdm import tqdm
 
 from benchmark.clips import LoadedItems, iterate_loaded
+from benchmark.errors import ModelOutputError
 from benchmark.manifest import InputSpec
 from benchmark.metric import CLEAN, PerturbedMetrics
 from benchmark.options import TaskOptions
@@ -31,6 +32,28 @@ from tasks.action_recognition.spec import SPEC
 
 def _clip_and_label(source: Source, index: int) -> tuple[np.ndarray, int]:
     return source.clip(index), source.label(index)
+
+
+def check_logits(logits, batch: int, num_classes: int, dataset: str) -> torch.Tensor:
+    """The model's class logits, refused unless shaped (batch, classes of the dataset) and finite."""
+    if not isinstance(logits, torch.Tensor):
+        raise ModelOutputError(f"The model returned a {type(logits).__name__}; an action-recognition model "
+                               f"returns class logits, a tensor of shape (batch, {num_classes}).")
+    if logits.ndim != 2 or logits.shape[0] != batch:
+        raise ModelOutputError(f"The model returned logits of shape {tuple(logits.shape)} for a batch of {batch} "
+                               f"clips; expected ({batch}, {num_classes}): one row of class scores per clip.")
+    if logits.shape[1] != num_classes:
+        raise ModelOutputError(
+            f"The model scores {logits.shape[1]} classes, but {dataset} has {num_classes}: accuracy would be "
+            f"meaningless (top-5 of {logits.shape[1]} classes). Build it for {num_classes} classes (e.g. "
+            f"model_args: {{num_classes: {num_classes}}}) with weights trained on {dataset}."
+        )
+    bad = ~torch.isfinite(logits)
+    if bad.any():
+        rows = sorted({int(r) for r in bad.nonzero()[:, 0].tolist()})
+        raise ModelOutputError(f"The model returned {int(bad.sum())} non-finite logits (NaN/inf) in rows "
+                               f"{rows[:10]} of a batch of {batch}; check its numerics (e.g. fp16 overflow).")
+    return logits
 
 
 def shuffle_seeds(seed: int, units: int) -> np.ndarray:
@@ -65,4 +88,5 @@ class ActionRecognitionTask(ClipTask):
             shown |= {name: ([perturb(c) for c in clips], None) for name, perturb in CLIP_PERTURBATIONS.items()}
             for name, (batch, batch_seeds) in shown.items():
                 logits = model(to_device(clips_to_input(batch, input, batch_seeds), options.device))
+                logits = check_logits(logits, len(clips), source.num_classes, source.name)
                 metric[name].update(logits.float().cpu(), labels)

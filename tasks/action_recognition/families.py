@@ -5,8 +5,8 @@ unchanged parameter names, so a checkpoint of the original model loads into it s
 (``weights:`` in the manifest).  Three small additions make real families probe-able on
 any input through the ordinary hook path, none of which adds a parameter or a buffer:
 
-- :func:`create_pytorchvideo_resnet50`: C2D / I3D / Slow R50 from
-  ``pytorchvideo.models.resnet.create_resnet`` with the kernel layout of each recipe and a
+- :func:`create_pytorchvideo_resnet50`: C2D / I3D / Slow (SlowOnly) / Fast (FastOnly) R50
+  from ``pytorchvideo.models.resnet.create_resnet`` with the kernel layout of each recipe and a
   *global* head pool (the recipes' fixed pool windows cover the whole final map at the
   native input size, so the logits are identical there, and other sizes still run);
 - :class:`TemporalSegmentNetwork`: a timm 2D backbone applied to every frame with the
@@ -20,7 +20,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-ResNetKind = Literal["c2d", "i3d", "slow"]
+ResNetKind = Literal["c2d", "i3d", "slow", "fast"]
 
 # Temporal kernel of conv_a in each bottleneck, per stage res2..res5; a list alternates
 # over the blocks of the stage (SlowFast model zoo / "Non-local" I3D layout).
@@ -33,12 +33,17 @@ _CONV_A_KERNELS: dict[str, tuple] = {
         [(1, 1, 1), (3, 1, 1)],
     ),
     "slow": ((1, 1, 1), (1, 1, 1), (3, 1, 1), (3, 1, 1)),
+    # SlowFast's fast pathway: temporal convolutions in every stage.
+    "fast": ((3, 1, 1), (3, 1, 1), (3, 1, 1), (3, 1, 1)),
 }
 _STEM_KERNELS: dict[str, tuple[int, int, int]] = {
     "c2d": (1, 7, 7),
     "i3d": (5, 7, 7),
     "slow": (1, 7, 7),
+    "fast": (5, 7, 7),
 }
+# Stem width: the fast pathway has 1/8 of the slow pathway's channels (SlowFast's beta).
+_STEM_WIDTH: dict[str, int] = {"fast": 8}
 
 # Module paths of the stages of a pytorchvideo ResNet.  C2D and I3D max-pool time by 2
 # after res2; pytorchvideo inserts that pool as its own block, which shifts res3..res5.
@@ -46,11 +51,13 @@ RESNET_LAYERS: dict[str, dict[str, str]] = {
     "c2d": {"stem": "blocks.0", "res2": "blocks.1", "res3": "blocks.3", "res4": "blocks.4", "res5": "blocks.5"},
     "i3d": {"stem": "blocks.0", "res2": "blocks.1", "res3": "blocks.3", "res4": "blocks.4", "res5": "blocks.5"},
     "slow": {"stem": "blocks.0", "res2": "blocks.1", "res3": "blocks.2", "res4": "blocks.3", "res5": "blocks.4"},
+    "fast": {"stem": "blocks.0", "res2": "blocks.1", "res3": "blocks.2", "res4": "blocks.3", "res5": "blocks.4"},
 }
 
 
 def create_pytorchvideo_resnet50(kind: ResNetKind, num_classes: int = 400, **overrides) -> nn.Module:
-    """A pytorchvideo ResNet-50 video model in the C2D, I3D or Slow (SlowOnly) layout.
+    """A pytorchvideo ResNet-50 video model in the C2D, I3D, Slow (SlowOnly) or Fast
+    (FastOnly: SlowFast's fast pathway alone, 1/8 of the channels) layout.
 
     ``overrides`` go to ``create_resnet`` unchanged (e.g. ``dropout_rate``).
     """
@@ -63,7 +70,8 @@ def create_pytorchvideo_resnet50(kind: ResNetKind, num_classes: int = 400, **ove
         model_num_class=num_classes,
         stem_conv_kernel_size=_STEM_KERNELS[kind],
         stage_conv_a_kernel_size=_CONV_A_KERNELS[kind],
-        stage1_pool=None if kind == "slow" else nn.MaxPool3d,
+        stem_dim_out=_STEM_WIDTH.get(kind, 64),
+        stage1_pool=None if kind in ("slow", "fast") else nn.MaxPool3d,
         stage1_pool_kernel_size=(2, 1, 1),
         head_pool=nn.AdaptiveAvgPool3d,
         head_output_size=(1, 1, 1),

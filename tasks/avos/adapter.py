@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -22,14 +23,15 @@ from benchmark.manifest import InputSpec
 from benchmark.metric import PerturbedMetrics
 from benchmark.task import EvalOptions, Source, Task
 from benchmark.taskspec import DatasetSpec
+from benchmark.transforms import Frames
 from tasks.avos import datasets
 from tasks.avos.datasets import FlowOptions
-from tasks.avos.evaluation import SequenceScores, evaluate_sequences
+from tasks.avos.evaluation import AvosScores, evaluate_sequences
 from tasks.avos.flow import FlowParams
 from tasks.avos.flow_colour import jitter_flow_image, sample_jitter
 from tasks.avos.inputs import model_input
 from tasks.avos.samples import FrameSample, resize_image
-from tasks.avos.spec import SPEC, AvosOptions
+from tasks.avos.spec import DEFAULT_CONVENTIONS, SPEC, AvosOptions
 
 
 def flow_options(options: AvosOptions, synthetic: bool) -> FlowOptions:
@@ -56,11 +58,19 @@ class AvosTask(Task):
         flow = flow_options(options, dataset.synthetic)
         return datasets.open_dataset(dataset.name, split, data_root, flow, limit=limit, input_size=input.size)
 
-    def frames_of(self, item: FrameSample) -> np.ndarray:
+    def frames_of(self, item: FrameSample) -> Frames:
         return item.rgb[None]
 
-    def with_frames(self, item: FrameSample, frames: np.ndarray) -> FrameSample:
-        return replace(item, rgb=resize_image(frames[0], item.rgb.shape[:2]))
+    def with_frames(self, item: FrameSample, frames: Frames) -> FrameSample:
+        """The sample with its RGB frame replaced (a pre-stylised copy is resized to it)."""
+        frame = frames[0]
+        if tuple(frame.shape[:2]) != tuple(item.rgb.shape[:2]):
+            frame = resize_image(np.asarray(frame), item.rgb.shape[:2])
+        return replace(item, rgb=frame)
+
+    def subsample(self, item: FrameSample, input: InputSpec) -> FrameSample:
+        """A sample is one frame: the model sees all of it."""
+        return item
 
     def static_partner(self, item: FrameSample, rng: np.random.Generator) -> tuple[FrameSample, None]:
         """The same frame with its flow image colour-jittered (docs/METHOD.md §1)."""
@@ -75,8 +85,15 @@ class AvosTask(Task):
     def eval_units(self, source: Source) -> int:
         return len(source.sequence_names())
 
+    def resolve_options(self, options: AvosOptions, dataset: DatasetSpec) -> AvosOptions:
+        """The evaluation convention defaults to the one the dataset's papers report."""
+        if options.convention is None:
+            return options.replace(convention=DEFAULT_CONVENTIONS[dataset.name])
+        return options
+
     def new_metric(self, source: Source, options: AvosOptions) -> PerturbedMetrics:
-        return PerturbedMetrics(SPEC, SequenceScores)
+        convention = options.convention or DEFAULT_CONVENTIONS[source.name]
+        return PerturbedMetrics(SPEC, partial(AvosScores, convention, options.moca_iou))
 
     def evaluate(self, model, source: Source, units: Sequence[int], metric: PerturbedMetrics,
                  input: InputSpec, options: EvalOptions, skipped: list[str]) -> None:

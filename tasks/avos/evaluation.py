@@ -26,42 +26,42 @@ from torch import nn
 from tqdm import tqdm
 
 from benchmark.clips import LoadedItems, iterate_loaded
+from benchmark.intervals import Estimate
 from benchmark.manifest import InputSpec
 from benchmark.metric import CLEAN, Metric, PerturbedMetrics
 from benchmark.task import EvalOptions
 from benchmark.transforms import frame_permutation
 from tasks.avos.inputs import model_input
-from tasks.avos.metrics import SegmentationMeter, boundary_accuracy, region_similarity
+from tasks.avos.metrics import SegmentationMeter
+from tasks.avos.moca import MocaMeter
 from tasks.avos.samples import FrameSample
 from tasks.avos.spec import PERTURBATIONS
 
 
-class SequenceScores(Metric):
-    """Per-frame J and F of every scored sequence, keyed by its evaluation-unit index so
-    that partial states from several ranks merge into the single-process order."""
+class AvosScores(Metric):
+    """J&F under a DAVIS convention and the MoCA metrics (mIoU, success rates), from the
+    same predicted masks (see :mod:`tasks.avos.metrics`, :mod:`tasks.avos.moca`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, convention: str, moca_iou: str = "mask") -> None:
         super().__init__()
-        self.add_state("sequences", {}, "union")  # unit -> (name, [J per frame], [F per frame])
+        self.jf = self.add_metric("jf", SegmentationMeter(convention))
+        self.moca = self.add_metric("moca", MocaMeter(moca_iou))
 
-    def update(self, unit: int, sequence: str, prediction: np.ndarray, truth: np.ndarray) -> None:
-        """Score one annotated frame of sequence ``sequence`` (evaluation unit ``unit``)."""
-        j, f = region_similarity(prediction, truth), boundary_accuracy(prediction, truth)
-        _, js, fs = self.sequences.setdefault(unit, (sequence, [], []))
-        js.append(j)
-        fs.append(f)
+    def update(self, sequence: str, prediction: np.ndarray, truth: np.ndarray, *, frame: int,
+               sequence_length: int) -> None:
+        """Score frame ``frame`` of a ``sequence_length``-frame sequence."""
+        self.jf.update(sequence, prediction, truth, frame=frame, sequence_length=sequence_length)
+        self.moca.update(sequence, prediction, truth, frame=frame)
 
     @property
     def count(self) -> int:
-        return len(self.sequences)
+        return self.jf.count
 
     def compute(self) -> dict[str, float]:
-        meter = SegmentationMeter()
-        for unit in sorted(self.sequences):
-            name, js, fs = self.sequences[unit]
-            meter.j[name].extend(js)
-            meter.f[name].extend(fs)
-        return meter.compute()
+        return {**self.jf.compute(), **self.moca.compute()}
+
+    def intervals(self, seed: int = 0, replicates: int = 200) -> dict[str, Estimate]:
+        return {**self.jf.intervals(seed, replicates), **self.moca.intervals(seed, replicates)}
 
 
 def perturb(samples: list[FrameSample], kind: str, order: np.ndarray | None) -> list[FrameSample]:
@@ -122,6 +122,7 @@ def evaluate_sequences(
                 shown = perturb(samples, kind, orders[item.key])
                 predictions = predict_masks(model, shown, spec, options.batch_size, options.device)
                 for sample, prediction in zip(samples, predictions, strict=True):
-                    if prediction is not None:
-                        metric[kind].update(item.key, names[item.key], prediction, sample.mask)
+                    if prediction is not None:  # items are the frames with a successor: T - 1 of T
+                        metric[kind].update(names[item.key], prediction, sample.mask, frame=sample.frame,
+                                            sequence_length=len(samples) + 1)
 

@@ -1,29 +1,44 @@
 """AVOS metrics as in the DAVIS benchmark: region similarity J and boundary accuracy F.
 
 - **J** is the intersection over union of predicted and ground-truth masks (1 when both
-  are empty).
-- **F** compares the masks' boundaries: a predicted boundary pixel is correct when a
-  ground-truth boundary pixel lies within ``ceil(0.008 * image diagonal)`` pixels (a disk
-  dilation), and vice versa; precision and recall give the F-measure (1 when both
-  boundaries are empty, 0 when exactly one is).
+  are empty), as ``db_eval_iou`` of the DAVIS toolkits.
+- **F** compares the masks' boundaries, as ``db_eval_boundary`` / ``f_measure`` of the
+  DAVIS toolkits (fperazzi/davis ``python/lib/davis/measures/f_boundary.py``,
+  davisvideochallenge/davis2017-evaluation ``davis2017/metrics.py``): a predicted boundary
+  pixel is correct when a ground-truth boundary pixel lies within ``ceil(0.008 * image
+  diagonal)`` pixels (dilation by a disk of that radius), and vice versa; precision and
+  recall give the F-measure (1 when both boundaries are empty, 0 when exactly one is).
+- The **boundary** of a mask is the toolkits' ``seg2bmap``: a pixel is on it when it
+  differs from its right, lower or lower-right neighbour (neighbours outside the image do
+  not count), i.e. every 2x2 window that straddles the mask's edge marks its top-left
+  pixel.  The boundary lies half a pixel up-left of the true edge and includes background
+  pixels: an h x w block has 2h + 2w boundary pixels, an isolated pixel 4.
 
-Per sequence: the mean over its frames and the *recall*, the fraction of frames scoring
-above 0.5.  Overall: the mean over sequences of those, and ``jf_mean = (j_mean + f_mean) / 2``.
-Boundaries are the mask's own pixels that touch the background (4-neighbourhood); the
-image border is not a boundary.
+:class:`SegmentationMeter` keeps each sequence's per-frame J and F by frame index and
+summarises them under an evaluation convention (:mod:`tasks.avos.conventions`): per
+sequence the mean, recall and decay of the frames the convention keeps; overall the mean
+over sequences of each, and ``jf_mean = (j_mean + f_mean) / 2``.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
+from benchmark.intervals import (
+    REPLICATES,
+    Estimate,
+    percentile_estimate,
+    unit_weights,
+    weighted_means,
+)
+from benchmark.metric import Metric
+from tasks.avos.conventions import DEFAULT_CONVENTION, get_convention, sequence_statistics
+
 BOUNDARY_TOLERANCE = 0.008  # fraction of the image diagonal (DAVIS)
-RECALL_THRESHOLD = 0.5
+STATISTICS = ("mean", "recall", "decay")
 
 
 def _check_pair(prediction: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -43,13 +58,14 @@ def region_similarity(prediction: np.ndarray, truth: np.ndarray) -> float:
 
 
 def boundary_map(mask: np.ndarray) -> np.ndarray:
-    """Pixels of ``mask`` with a 4-neighbour outside it (the image border does not count)."""
+    """The DAVIS boundary of ``mask``: pixels that differ from their right, lower or
+    lower-right neighbour inside the image."""
     mask = np.asarray(mask, bool)
-    padded = np.pad(mask, 1, mode="edge")
-    inner = (
-        padded[:-2, 1:-1] & padded[2:, 1:-1] & padded[1:-1, :-2] & padded[1:-1, 2:]
-    )
-    return mask & ~inner
+    edge = np.zeros_like(mask)
+    edge[:, :-1] |= mask[:, :-1] != mask[:, 1:]
+    edge[:-1, :] |= mask[:-1, :] != mask[1:, :]
+    edge[:-1, :-1] |= mask[:-1, :-1] != mask[1:, 1:]
+    return edge
 
 
 def boundary_tolerance(shape: tuple[int, int], fraction: float = BOUNDARY_TOLERANCE) -> int:
@@ -95,42 +111,116 @@ def boundary_accuracy(prediction: np.ndarray, truth: np.ndarray, fraction: float
     return boundary_measure(prediction, truth, fraction)[0]
 
 
-@dataclass
-class SegmentationMeter:
-    """Per-frame J and F grouped by sequence; :meth:`compute` gives the DAVIS summary."""
+class SegmentationMeter(Metric):
+    """Per-frame J and F by sequence and frame; :meth:`compute` gives the DAVIS summary
+    under ``convention`` (a name in :data:`tasks.avos.conventions.CONVENTIONS`).  Sequences
+    are summarised in name order, so meters merged from several processes (each scoring
+    whole sequences) give exactly the numbers of one meter."""
 
-    j: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    f: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    def __init__(self, convention: str = DEFAULT_CONVENTION) -> None:
+        super().__init__()
+        self.convention = get_convention(convention)
+        self.add_state("scores", {}, "union")  # sequence -> frame -> (J, F)
+        self.add_state("lengths", {}, "union")  # sequence -> number of frames (None: unknown)
 
-    def update(self, sequence: str, prediction: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
-        """Score one frame; returns its (J, F)."""
+    def update(
+        self, sequence: str, prediction: np.ndarray, truth: np.ndarray, *,
+        frame: int | None = None, sequence_length: int | None = None,
+    ) -> tuple[float, float]:
+        """Score one frame; returns its (J, F).  See :meth:`record` for ``frame`` and
+        ``sequence_length``."""
         j, f = region_similarity(prediction, truth), boundary_accuracy(prediction, truth)
-        self.j[sequence].append(j)
-        self.f[sequence].append(f)
+        self.record(sequence, j, f, frame=frame, sequence_length=sequence_length)
         return j, f
+
+    def record(
+        self, sequence: str, j: float, f: float, *, frame: int | None = None, sequence_length: int | None = None,
+    ) -> None:
+        """Add a frame's scores.  ``frame`` is its index in the sequence (default: the next
+        index after those recorded); ``sequence_length`` the sequence's number of frames,
+        which fixes its last frame (default: the last frame recorded is the last one)."""
+        frames = self.scores.setdefault(sequence, {})
+        frame = len(frames) if frame is None else int(frame)
+        if frame < 0 or frame in frames:
+            raise ValueError(f"sequence {sequence!r}: frame {frame} is negative or scored twice")
+        known = self.lengths.get(sequence)
+        if sequence_length is not None:
+            if known is not None and known != sequence_length:
+                raise ValueError(f"sequence {sequence!r}: length given as {known} and {sequence_length}")
+            known = int(sequence_length)
+        highest = max(frame, max(frames, default=-1))
+        if known is not None and highest >= known:
+            raise ValueError(f"sequence {sequence!r}: frame {highest} is beyond its {known} frames")
+        frames[frame] = (float(j), float(f))
+        self.lengths[sequence] = known
 
     @property
     def frames(self) -> int:
-        return sum(len(v) for v in self.j.values())
+        """Number of frames scored (whether or not the convention keeps them)."""
+        return sum(len(v) for v in self.scores.values())
+
+    @property
+    def count(self) -> int:
+        """Number of sequences scored."""
+        return len(self.scores)
+
+    def kept_scores(self, sequence: str) -> np.ndarray:
+        """(n, 2) J and F of the frames of ``sequence`` the convention keeps, in frame order."""
+        frames = self.scores[sequence]
+        order = np.array(sorted(frames), dtype=np.int64)
+        length = self.lengths.get(sequence)
+        last = int(order[-1]) if length is None else length - 1
+        values = np.array([frames[int(t)] for t in order], dtype=np.float64).reshape(-1, 2)
+        return values[self.convention.kept(order, last)]
 
     def per_sequence(self) -> dict[str, dict[str, float]]:
-        """``{sequence: {j_mean, j_recall, f_mean, f_recall}}``."""
-        return {
-            name: {**_summary("j", self.j[name]), **_summary("f", self.f[name])} for name in self.j
-        }
+        """``{sequence: {j_mean, j_recall, j_decay, f_mean, f_recall, f_decay}}`` of the
+        sequences left with at least one frame under the convention."""
+        table = {}
+        for name in sorted(self.scores):
+            kept = self.kept_scores(name)
+            if len(kept) == 0:
+                continue
+            row = {}
+            for k, prefix in enumerate("jf"):
+                row.update(zip((f"{prefix}_{s}" for s in STATISTICS), sequence_statistics(kept[:, k]), strict=True))
+            table[name] = row
+        return table
+
+    def excluded(self) -> list[str]:
+        """Sequences the convention leaves without a frame (too short; not averaged)."""
+        return [name for name in sorted(self.scores) if len(self.kept_scores(name)) == 0]
 
     def compute(self) -> dict[str, float]:
-        """Means over sequences of the per-sequence means and recalls, and ``jf_mean``;
-        empty when nothing was scored."""
+        """Means over sequences of the per-sequence statistics, and ``jf_mean``; empty when
+        no sequence has a frame to score."""
         table = self.per_sequence()
         if not table:
             return {}
-        keys = ("j_mean", "j_recall", "f_mean", "f_recall")
+        keys = [f"{p}_{s}" for p in "jf" for s in STATISTICS]
         out = {key: float(np.mean([row[key] for row in table.values()])) for key in keys}
         out["jf_mean"] = (out["j_mean"] + out["f_mean"]) / 2
         return out
 
+    def intervals(self, seed: int = 0, replicates: int = REPLICATES) -> dict[str, Estimate]:
+        """95 % bootstrap intervals of ``j_mean``, ``f_mean`` and ``jf_mean`` over sequences
+        (Poisson weights keyed by sequence name; see :mod:`benchmark.intervals`)."""
+        table = self.per_sequence()
+        if not table:
+            return {}
+        names = list(table)
+        weights = unit_weights(seed, names, replicates)
+        j = np.array([table[n]["j_mean"] for n in names])
+        f = np.array([table[n]["f_mean"] for n in names])
+        summary = self.compute()
+        return {
+            key: percentile_estimate(summary[key], weighted_means(values, weights))
+            for key, values in (("j_mean", j), ("f_mean", f), ("jf_mean", (j + f) / 2))
+        }
 
-def _summary(prefix: str, scores: list[float]) -> dict[str, float]:
-    values = np.asarray(scores, dtype=np.float64)
-    return {f"{prefix}_mean": float(values.mean()), f"{prefix}_recall": float((values > RECALL_THRESHOLD).mean())}
+    def merge(self, other: SegmentationMeter) -> SegmentationMeter:
+        """Add ``other``'s sequences to this meter (same convention; a sequence may not be
+        scored by both); returns self."""
+        if other.convention != self.convention:
+            raise ValueError(f"cannot merge meters of conventions {self.convention.name!r} and {other.convention.name!r}")
+        return super().merge(other)

@@ -29,6 +29,21 @@ class AvosOptions(TaskOptions):
         "default", key="flow.cache",
         help="flow cache folder for real datasets: 'default' (~/.cache/motion-bench/flow), 'off' or a path",
         recorded=False)
+    convention: Literal["davis2016", "davis2017-unsupervised"] | None = option(
+        None, key="eval.convention",
+        help="which frames J&F counts: davis2016 (first and last frame left out, as the DAVIS 2016 "
+             "toolkit) or davis2017-unsupervised (all frames); default: the dataset's (see docs/metrics.md)")
+    moca_iou: Literal["mask", "box"] = option(
+        "mask", key="moca.iou", help="IoU of the MoCA metrics: mask IoU, or the MoCA script's box IoU")
+
+
+#: The evaluation convention each dataset's papers report J&F with (docs/metrics.md).
+DEFAULT_CONVENTIONS = {
+    "davis2016": "davis2016",
+    "moca": "davis2017-unsupervised",
+    "synthetic-avos": "davis2017-unsupervised",
+    "synthetic-avos-camouflage": "davis2017-unsupervised",
+}
 
 
 SPEC = TaskSpec(
@@ -50,8 +65,14 @@ SPEC = TaskSpec(
         MetricSpec("jf_mean", main=True, perturbations=PERTURBATIONS),
         MetricSpec("j_mean"),
         MetricSpec("j_recall"),
+        MetricSpec("j_decay", higher_is_better=False),
         MetricSpec("f_mean"),
         MetricSpec("f_recall"),
+        MetricSpec("f_decay", higher_is_better=False),
+        # MoCA: mean IoU over sequences and success rates pooled over frames (docs/metrics.md)
+        MetricSpec("miou"),
+        *(MetricSpec(f"sr{t}") for t in (50, 60, 70, 80, 90)),
+        MetricSpec("sr_mean"),
     ),
     options=AvosOptions,
 )

@@ -46,11 +46,17 @@ def _metric(result: Result | None, key: str, percent: bool = False) -> str:
     if result is None or key not in result.metrics:
         return "—"
     value = result.metrics[key]
-    return f"{100 * value:+.0f} %" if percent else f"{value:.3f}"
+    if percent:
+        return f"{100 * value:+.0f} %"
+    interval = result.metric_intervals.get(key)
+    if interval is None or interval.low is None or interval.high is None:
+        return f"{value:.3f}"
+    return f"{value:.3f} [{interval.low:.3f}, {interval.high:.3f}]"
 
 
 def study_rows(submissions: Path) -> list[list[str]]:
-    """One row per AVOS submission: options, J&F per world, dynamic share of the last
+    """One row per AVOS submission: options, J&F per world and the MoCA metrics on the
+    camouflage world (with bootstrap intervals over sequences), dynamic share of the last
     fusion layer per world, and the J&F drop without motion (flow shown as zero)."""
     rows = []
     for folder in discover_submissions(submissions):
@@ -62,14 +68,15 @@ def study_rows(submissions: Path) -> list[list[str]]:
         rows.append([
             f"`{manifest.name}`", args.get("cross", "none"), "yes" if args.get("gated") else "no",
             args.get("fusion", "concat"),
-            _metric(plain, "jf_mean"), _metric(camo, "jf_mean"),
+            _metric(plain, "jf_mean"), _metric(camo, "jf_mean"), _metric(camo, "miou"), _metric(camo, "sr_mean"),
             _share(plain), _share(camo),
             _metric(plain, "jf_mean_static_rel_drop", True), _metric(camo, "jf_mean_static_rel_drop", True),
         ])
     return rows
 
 
-HEADERS = ["submission", "cross", "gated", "fusion", "J&F avos", "J&F camouflage",
+HEADERS = ["submission", "cross", "gated", "fusion", "J&F avos [95% CI]", "J&F camouflage [95% CI]",
+           "MoCA mIoU camouflage [95% CI]", "MoCA mean success rate camouflage [95% CI]",
            f"dyn. share {LAYER} avos [95% CI]", f"dyn. share {LAYER} camouflage [95% CI]",
            "J&F drop, no motion (avos)", "J&F drop, no motion (camouflage)"]
 

@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from benchmark.clips import LoadedItems, iterate_loaded
 from benchmark.errors import BenchmarkError
+from benchmark.intervals import Estimate
 from benchmark.manifest import InputSpec
 from benchmark.metric import CLEAN, Metric, PerturbedMetrics
 from benchmark.options import TaskOptions
@@ -80,6 +81,10 @@ class ClipTracks(Metric):
     def compute(self) -> dict[str, float]:
         return self.collector().compute()
 
+    def intervals(self, seed: int = 0, replicates: int = 200) -> dict[str, Estimate]:
+        """Bootstrap intervals over videos (keyed by clip id) of AP, AP50, AP75, AR1/10/100."""
+        return self.collector().intervals(seed, replicates)
+
 
 def _sample(source: Source, frames: int, index: int) -> VisClip:
     sample = source.sample(index)
@@ -103,8 +108,9 @@ class VisTask(ClipTask):
     @torch.no_grad()
     def evaluate(self, model, source: Source, units: Sequence[int], metric: PerturbedMetrics,
                  input: InputSpec, options: EvalOptions, skipped: list[str]) -> None:
-        """AP, AP50, AP75, AR1, AR10 of clips ``units``, clean and with frames shuffled; no
-        unit is scored when the split has no annotations (the metric is then absent)."""
+        """The YouTube-VIS summary (AP, AP50, AP75, APs/m/l, AR1/10/100, ARs/m/l) of clips
+        ``units``, clean and with frames shuffled; no unit is scored when the split has no
+        annotations (the metric is then absent)."""
         if not getattr(source, "has_annotations", True):
             print(f"{source.name} {source.split}: no annotations in this split; AP is not computed.")
             return

@@ -24,11 +24,16 @@ SPEC = TaskSpec(
         DatasetSpec("youtube-vis-2021", False, "valid", "valid", "static", "video",
                     description="YouTube-VIS 2021"),
     ),
+    # The official YouTube-VIS summary (ytvoseval.summarize; docs/metrics.md); an area
+    # range without ground truth is absent.
     metrics=(
         MetricSpec("AP", main=True, perturbations=PERTURBATIONS),
         MetricSpec("AP50", perturbations=PERTURBATIONS),
         MetricSpec("AP75", perturbations=PERTURBATIONS),
+        MetricSpec("APs"), MetricSpec("APm"), MetricSpec("APl"),
         MetricSpec("AR1", perturbations=PERTURBATIONS),
         MetricSpec("AR10", perturbations=PERTURBATIONS),
+        MetricSpec("AR100"),
+        MetricSpec("ARs"), MetricSpec("ARm"), MetricSpec("ARl"),
     ),
 )

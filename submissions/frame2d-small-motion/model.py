@@ -1,0 +1,7 @@
+"""Frame-only 2D ResNet at half width (8-64 channels), 8x32x32; trained on synthetic-motion (docs/static_dropout.md)."""
+
+from tasks.action_recognition.models import FrameOnly2D
+
+
+def build(num_classes: int = 14):
+    return FrameOnly2D(num_classes=num_classes, widths=(8, 16, 32, 64))
