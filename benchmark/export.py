@@ -27,7 +27,7 @@ from benchmark.results import LayerResult
 #: Every fixed column and what it holds.
 COLUMNS: dict[str, str] = {
     "submission": "the submission's name (its folder under submissions/)",
-    "task": "the task (action_recognition, avos, vis)",
+    "task": "the task (a registered task: `python -m benchmark list`)",
     "dataset": "the dataset the pairs and the metric were measured on",
     "split": "the dataset split the pairs were built from",
     "pair_protocol": "the pair protocol as run, with its argument (e.g. stylize:0,1)",

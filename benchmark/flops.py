@@ -20,11 +20,24 @@ from benchmark.errors import DataError
 
 
 def count_flops(model: nn.Module, inputs: Any) -> int:
-    """FLOPs of ``model(inputs)`` (no gradients)."""
+    """FLOPs of ``model(inputs)`` (no gradients).
+
+    The parameters are frozen while counting (and restored after): the counter's module
+    tracker hooks the gradient of every module input that requires one, which fails for a
+    parameter passed to a submodule under ``no_grad`` (a learned query expanded into a
+    transformer decoder, say)."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(inputs)
+    parameters = list(model.parameters())
+    trainable = [p.requires_grad for p in parameters]
+    try:
+        for p in parameters:
+            p.requires_grad_(False)
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            model(inputs)
+    finally:
+        for p, flag in zip(parameters, trainable, strict=True):
+            p.requires_grad_(flag)
     return int(counter.get_total_flops())
 
 

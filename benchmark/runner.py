@@ -549,8 +549,23 @@ def format_table(result: Result) -> str:
                  "dynamic share [95% CI]", "units j/d/s/n %"],
         tablefmt="github",
     )
-    metric_lines = [
-        f"{k}: {v:.3f}" for k, v in result.metrics.items() if not k.endswith("rel_drop")
-    ]
+    metric_lines = [_metric_text(result, k, v) for k, v in result.metrics.items() if not k.endswith("rel_drop")]
     drops = [f"{k}: {v:+.1%}" for k, v in result.metrics.items() if k.endswith("rel_drop")]
-    return "\n".join([table, "", "metrics  " + "  ".join(metric_lines), "relative drop  " + "  ".join(drops)])
+    lines = [table, "", "metrics  " + "  ".join(metric_lines), "relative drop  " + "  ".join(drops)]
+    if result.eval_count is not None:
+        over = f"over {result.eval_count} {result.eval_unit or 'unit'}s"
+        if result.metric_intervals:
+            over += " ([95% CI]: the metric's interval over them, docs/metrics.md)"
+        lines.append(f"evaluated {over}")
+    options = [f"{k}={v}" for k, v in result.task_options.items() if v is not None]
+    if options:
+        lines.append("task options  " + "  ".join(options))
+    return "\n".join(lines)
+
+
+def _metric_text(result: Result, key: str, value: float) -> str:
+    """``key: value``, with the metric's 95 % interval when the result has one."""
+    interval = result.metric_intervals.get(key)
+    if interval is not None and interval.low is not None and interval.high is not None:
+        return f"{key}: {value:.3f} [{interval.low:.3f}, {interval.high:.3f}]"
+    return f"{key}: {value:.3f}"

@@ -297,7 +297,7 @@ SCRIPT = """
     var hash = params.toString();
     if (history.replaceState) { history.replaceState(null, "", hash ? "#" + hash : location.pathname + location.search); }
   }
-  function readHash() {  // the filters a link carries, e.g. #provenance=verified&dataset=diving48
+  function readHash() {  // the filters a link carries, e.g. #provenance=verified&dataset=<name>
     var given = new URLSearchParams(location.hash.replace(/^#/, ""));
     FIELDS.forEach(function (field) {
       var value = given.get(field);

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from dataclasses import fields
 from operator import itemgetter
 from pathlib import Path
 
@@ -35,9 +36,12 @@ import torch
 from benchmark.estimator import StaticDynamicEstimator
 from benchmark.runner import RunContext, RunOptions, measure_pairs, prepare
 
-try:
+# A harness from before --precision (to measure it side by side) has no such run option;
+# asked by the option, not by importing the module (an editable install of another
+# checkout would provide a module this harness does not have).
+if "precision" in {f.name for f in fields(RunOptions)}:
     from benchmark.precision import with_precision
-except ImportError:  # a harness from before --precision (to measure it side by side)
+else:
     with_precision = None
 
 

@@ -326,3 +326,16 @@ def test_intervals_lie_between_the_sequence_means_and_do_not_depend_on_order():
     jf = forward["jf_mean"]
     assert min(means) <= jf.low < jf.value < jf.high <= max(means)
     assert forward != _meter("davis2016", scores).intervals(seed=1)  # the seed matters
+
+
+def test_decay_is_negative_for_a_model_that_improves_and_results_accept_it():
+    """The toolkits' decay is first-quarter mean minus last-quarter mean: 4 frames scored
+    0.2, 0.6, 1.0, 1.0 have bin edges round(linspace(1, 4, 5)) - 1 = 0, 1, 2, 2, 3, so the
+    first bin is frames 0-1 and the last frames 2-3: 0.4 - 1.0 = -0.6. A result's decay
+    therefore lies in [-1, 1]."""
+    from benchmark.tasks import get_spec
+
+    assert decay([0.2, 0.6, 1.0, 1.0]) == pytest.approx(0.4 - 1.0)
+    spec = get_spec("avos")
+    assert spec.metric_bounds("j_decay") == spec.metric_bounds("f_decay") == (-1.0, 1.0)
+    assert spec.metric_bounds("j_mean") == (0.0, 1.0)

@@ -13,7 +13,7 @@ from safetensors.torch import save_file
 from benchmark.cli import main
 from benchmark.hashing import sha256_file
 from benchmark.results import read_result, result_files
-from benchmark.runner import RunOptions, run
+from benchmark.runner import RunOptions, format_table, run
 from benchmark.validate import validate_submission
 from tasks.avos.models import TwoStreamAvos
 from tests.fixtures.avos_datasets import write_davis2016_fixture
@@ -109,3 +109,12 @@ def test_resume_with_another_flow_method_is_refused_naming_the_option(tmp_path, 
     monkeypatch.undo()
     with pytest.raises(BenchmarkError, match="task_options.flow.method: checkpoint 'farneback', now 'dis'"):
         run(folder, RunOptions(output=tmp_path / "out", resume=True, task_options=("flow.method=dis",), **FEW))
+
+
+def test_the_printed_summary_gives_jf_with_its_interval_and_names_the_convention():
+    result = read_result(REFERENCE / "results" / "synthetic-avos__true.json")
+    text = format_table(result)
+    jf = result.metric_intervals["jf_mean"]
+    assert f"jf_mean: {result.metrics['jf_mean']:.3f} [{jf.low:.3f}, {jf.high:.3f}]" in text
+    assert "over 100 sequences" in text
+    assert "eval.convention=davis2017-unsupervised" in text

@@ -33,6 +33,25 @@ def test_the_counter_gives_the_hand_count():
     assert count_flops(tiny_model(), torch.zeros(2, 3, 4, 32, 32)) == 2 * TINY_FLOPS  # per batch: one clip each
 
 
+class LearnedQuery(torch.nn.Module):
+    """A learned parameter handed to a submodule as its input (as query-based VIS/DETR
+    decoders do), then a Linear(4->3) on each of its 5 rows."""
+
+    def __init__(self):
+        super().__init__()
+        self.query = torch.nn.Parameter(torch.zeros(5, 4))
+        self.head = torch.nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.head(self.query.expand(x.shape[0], -1, -1))
+
+
+def test_a_parameter_fed_to_a_submodule_is_counted_and_stays_trainable():
+    model = LearnedQuery()
+    assert count_flops(model, torch.zeros(2, 1)) == 2 * (2 * 5 * 4 * 3)  # 2 clips x 5 rows x 12 MACs
+    assert all(p.requires_grad for p in model.parameters())
+
+
 def test_run_records_the_flops_of_one_clip(tiny_submission, tmp_path, one_torch_thread):
     result, path = run(tiny_submission, RunOptions(pairs=12, bootstrap=0, eval_clips=4, batch_size=4,
                                                    progress=False, output=tmp_path / "out"))

@@ -63,12 +63,14 @@ SPEC = TaskSpec(
     ),
     metrics=(
         MetricSpec("jf_mean", main=True, perturbations=PERTURBATIONS),
+        # decay: the mean over the first quarter of the frames minus that over the last
+        # (DAVIS); negative when a model gets better along a sequence
         MetricSpec("j_mean"),
         MetricSpec("j_recall"),
-        MetricSpec("j_decay", higher_is_better=False),
+        MetricSpec("j_decay", higher_is_better=False, bounds=(-1.0, 1.0)),
         MetricSpec("f_mean"),
         MetricSpec("f_recall"),
-        MetricSpec("f_decay", higher_is_better=False),
+        MetricSpec("f_decay", higher_is_better=False, bounds=(-1.0, 1.0)),
         # MoCA: mean IoU over sequences and success rates pooled over frames (docs/metrics.md)
         MetricSpec("miou"),
         *(MetricSpec(f"sr{t}") for t in (50, 60, 70, 80, 90)),
