@@ -69,6 +69,10 @@ def test_study_protocols_are_true_stylize_and_every_two_style_bank():
     assert [p.argument for p in protocols[2:]] == ["stylize:0,1", "stylize:0,2", "stylize:0,3",
                                                    "stylize:1,2", "stylize:1,3", "stylize:2,3"]
     assert protocols[2].label == "stylize:randconv+colour_curve"
+    extra = study.study_protocols((0, 1), extra=((2, 9),))
+    assert [p.argument for p in extra] == ["true", "stylize", "stylize:0,1", "stylize:2,9"]
+    assert extra[-1].label == "stylize:hue_posterise+cv_edge_preserving"
+    assert extra[-1].folder(Path("submissions/zoo-x")).name == "2-9"
 
 
 def test_committed_study_tables_match_the_committed_results():
