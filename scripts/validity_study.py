@@ -385,13 +385,15 @@ package; not committed).
 
 ## Not done yet
 
-The protocol itself is unchanged (protocol version 2, default bank 0–3): none of the levers
-of issue 17 (a bank chosen by agreement with true pairs, styles that keep luminance
-structure, styling after temporal subsampling, flow-guided texture propagation, other static
-pairs than frame shuffles) has been implemented and measured yet. The two-style banks above
-are the first data for choosing a bank by agreement; a bank chosen on these 15 models needs
-models outside the zoo (or a held-out half of it) to be checked. A changed bank or protocol
-bumps the protocol version and re-runs every `stylize` result.
+The protocol itself is unchanged (protocol version 2, default bank 0–3). The banks above are
+measurements, not a new default: the two banks picked by motion preservation on real footage
+alone (before their agreement was measured) rank the zoo better at the last layer than the
+default bank, but no bank reaches the targets at a middle layer or in mean |Δ|; a new
+default should also be checked on models outside the zoo (or a held-out half of it). Not yet
+implemented or measured: styles that keep luminance structure by construction, styling
+after temporal subsampling, flow-guided texture propagation, other static pairs than frame
+shuffles. A changed bank or protocol bumps the protocol version and re-runs every `stylize`
+result.
 
 ## Reproduce
 
