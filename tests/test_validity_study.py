@@ -6,27 +6,16 @@ a video written here."""
 from __future__ import annotations
 
 import csv
-import functools
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.fixtures.action_datasets import write_video
+from tests.fixtures.scripts import load_script as _script
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@functools.cache
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_agreement_of_one_swapped_pair_among_four_models():

@@ -7,9 +7,6 @@ designs do what their names say (frame-only models ignore frame order, the other
 
 from __future__ import annotations
 
-import functools
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +19,7 @@ from benchmark.submission import build_model
 from benchmark.transforms import clips_to_input as model_input
 from tasks.action_recognition.models import ARCHITECTURES
 from tasks.action_recognition.zoo import ZOO, TemporalShift
+from tests.fixtures.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = sorted(p.name for p in (ROOT / "submissions").glob("zoo-*") if (p / "submission.yaml").is_file())
@@ -29,14 +27,9 @@ PROBE_NAMES = ["stem", "early", "middle", "late", "last"]
 FRAMES, SIZE = 8, 48
 
 
-@functools.cache
 def _script():
     """scripts/train_zoo.py as a module (it holds the zoo's entries)."""
-    spec = importlib.util.spec_from_file_location("train_zoo", ROOT / "scripts" / "train_zoo.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
+    return load_script("train_zoo")
 
 
 def _input(arch: str, x: torch.Tensor):
