@@ -14,8 +14,6 @@ nothing about the models, only that the recipe computes and compares them.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import torch
@@ -28,17 +26,14 @@ from tests.fixtures.action_datasets import (
     write_kinetics_fixture,
     write_ssv2_fixture,
 )
+from tests.fixtures.scripts import load_script as load_named_script
 
 REPO = Path(__file__).resolve().parents[1]
 WIDTH = {"slowonly": 4, "fastonly": 2}
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("reproduce_kowal2022", REPO / "scripts" / "reproduce_kowal2022.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_named_script("reproduce_kowal2022")
 
 
 def zoo_checkpoint(path: Path, model: str, classes: int, seed: int) -> Path:

@@ -6,12 +6,17 @@ Two small ResNet-style networks with the same stage names as the paper's backbon
 - :class:`FrameOnly2D`: 2D convolutions applied to every frame, logits averaged over time
   (an order-invariant model: it cannot see motion direction);
 - :class:`C3D`: 3D convolutions over (time, height, width).
+
+The zoo (:mod:`tasks.action_recognition.zoo`) adds eight smaller designs to
+:data:`ARCHITECTURES`.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from tasks.action_recognition.zoo import ZOO
 
 WIDTHS = (16, 32, 64, 128)
 
@@ -80,4 +85,5 @@ class C3D(nn.Module):
         return self.head(y.mean(dim=(2, 3, 4)))
 
 
-ARCHITECTURES: dict[str, type[nn.Module]] = {"frame2d": FrameOnly2D, "c3d": C3D}
+ARCHITECTURES: dict[str, type[nn.Module]] = {"frame2d": FrameOnly2D, "c3d": C3D, **ZOO}
+"""Every trainable architecture (``python -m tasks.action_recognition.train --arch NAME``)."""

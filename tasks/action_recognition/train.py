@@ -16,6 +16,8 @@ Options:
   ``python -m benchmark curve`` measures them (docs/METHOD.md §5, training dynamics).
 - ``--static-dropout LAYER`` (and ``--sd-p``, ``--sd-rule``, ...): StaticDropout
   (docs/METHOD.md §6, :mod:`tasks.action_recognition.static_dropout`) at that layer.
+- ``--weights-dtype float16``: store the floating-point tensors in half precision (half the
+  file; the reported accuracies are those of the weights as written).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from tasks.action_recognition.static_dropout import (
 )
 
 CHECKPOINT_SUMS = "SHA256SUMS"
+WEIGHT_DTYPES = {"float32": torch.float32, "float16": torch.float16}
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class TrainConfig:
     train_clips: int | None = None
     widths: tuple[int, ...] | None = None  # None: the architecture's default widths
     static_dropout: StaticDropoutConfig | None = None
+    weights_dtype: str = "float32"  # dtype of the stored floating-point tensors
 
     def recorded(self) -> dict:
         """JSON-ready form (stored in the weights' metadata)."""
@@ -82,6 +86,8 @@ class TrainConfig:
             parts.append(f"--static-dropout {sd.layer} --sd-p {sd.p:g} --sd-rule {sd.rule} "
                          f"--sd-threshold {sd.threshold:g} --sd-start {sd.start} --sd-every {sd.every} "
                          f"--sd-pairs {sd.pairs} --sd-protocol {sd.protocol}")
+        if self.weights_dtype != "float32":
+            parts.append(f"--weights-dtype {self.weights_dtype}")
         return " ".join(parts)
 
     def build_model(self, num_classes: int) -> nn.Module:
@@ -114,7 +120,9 @@ class Checkpointer:
         if path is None:
             self.directory.mkdir(parents=True, exist_ok=True)
             path = self.directory / f"step-{step:06d}.safetensors"
-        tensors = {k: v.detach().contiguous().clone() for k, v in model.state_dict().items()}
+        dtype = WEIGHT_DTYPES[self.config.weights_dtype]
+        tensors = {k: (v.to(dtype) if v.is_floating_point() else v).detach().contiguous().clone()
+                   for k, v in model.state_dict().items()}
         tmp = path.with_name(f".{path.name}.tmp")
         save_file(tensors, str(tmp), metadata=self.metadata(step))
         tmp.replace(path)
@@ -155,8 +163,10 @@ def _static_dropout(config: TrainConfig, model: nn.Module, spec: InputSpec) -> S
 def train(config: TrainConfig, submission: Path, checkpoint_dir: Path | None = None,
           checkpoint_every: int = 0) -> dict:
     """Train ``config`` with the submission's input spec and write its weights; returns the
-    final val accuracy, the StaticDropout selections and the checkpoints written."""
+    val and test accuracies of the weights as written, the training seconds, the StaticDropout
+    selections and the checkpoints written."""
     torch.manual_seed(config.seed)
+    began = time.perf_counter()
     spec = read_manifest(submission / MANIFEST_NAME).input
     train_source, val_source = WorldSource(config.world, "train"), WorldSource(config.world, "val")
     clips, labels = render_split(train_source, config.train_clips)
@@ -197,6 +207,11 @@ def train(config: TrainConfig, submission: Path, checkpoint_dir: Path | None = N
             print(f"epoch {epoch + 1}/{config.epochs}: loss {total / len(order):.3f}  val top1 {val:.3f}  "
                   f"({time.perf_counter() - started:.0f} s)", flush=True)
     model.eval()
+    if config.weights_dtype != "float32":  # evaluate what is written
+        dtype = WEIGHT_DTYPES[config.weights_dtype]
+        model.load_state_dict({k: v.to(dtype) if v.is_floating_point() else v
+                               for k, v in model.state_dict().items()})
+    train_s = time.perf_counter() - began
     weights = submission / "weights.safetensors"
     if checkpoints.saved and checkpoints.saved[-1][0] == step:
         shutil.copyfile(checkpoints.saved[-1][1], weights)  # the same bytes: the same sha256
@@ -206,8 +221,12 @@ def train(config: TrainConfig, submission: Path, checkpoint_dir: Path | None = N
     manifest = submission / MANIFEST_NAME
     text = re.sub(r"sha256: \"?[0-9a-f]{64}\"?", f'sha256: "{digest}"', manifest.read_text())
     manifest.write_text(text)
-    print(f"wrote {weights} (sha256 {digest})")
-    return {"val_top1": accuracy(model, val_clips, val_labels, spec), "steps": step,
+    print(f"wrote {weights} (sha256 {digest}); trained in {train_s:.0f} s")
+    test_clips, test_labels = render_split(WorldSource(config.world, "test"))
+    scores = {"val_top1": accuracy(model, val_clips, val_labels, spec),
+              "test_top1": accuracy(model, test_clips, test_labels, spec)}
+    print("  ".join(f"{k} {v:.3f}" for k, v in scores.items()), flush=True)
+    return {**scores, "train_s": round(train_s, 1), "steps": step,
             "static_dropout": dropout.history if dropout is not None else None,
             "checkpoints": [p.name for _, p in checkpoints.saved]}
 
@@ -229,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-clips", type=int, default=None)
+    parser.add_argument("--weights-dtype", choices=sorted(WEIGHT_DTYPES), default="float32",
+                        help="dtype of the stored floating-point tensors (float16 halves the file)")
     parser.add_argument("--widths", type=_widths, default=None, help="channels per stage, e.g. 8,16,32,64")
     saving = parser.add_argument_group("checkpoints (training dynamics)")
     saving.add_argument("--checkpoint-dir", type=Path, help="save checkpoints here")
@@ -253,7 +274,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         static_dropout = StaticDropoutConfig(args.static_dropout, args.sd_p, args.sd_rule, args.sd_threshold,
                                              args.sd_start, args.sd_every, args.sd_pairs, args.sd_protocol)
     return TrainConfig(args.arch, args.world, args.epochs, args.batch_size, args.lr, args.seed,
-                       args.train_clips, args.widths, static_dropout)
+                       args.train_clips, args.widths, static_dropout, args.weights_dtype)
 
 
 def main(argv: list[str] | None = None) -> None:
