@@ -113,9 +113,7 @@ class QueryDecoder(nn.Module):
             position = self.position(_coordinates(t, h, w, f.device)) + self.level[k]
             tokens.append(project(f.flatten(2).transpose(1, 2)) + position)
         memory = torch.cat(tokens, dim=1)
-        # repeat, not expand: a view of the parameter made under no_grad is a leaf that
-        # requires grad, which torch's FLOP counter (module tracker) cannot hook.
-        return self.layers(self.query.repeat(memory.shape[0], 1, 1), memory)
+        return self.layers(self.query.expand(memory.shape[0], -1, -1), memory)
 
 
 class TrackClassifier(nn.Module):
