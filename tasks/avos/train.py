@@ -26,7 +26,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 from benchmark.hashing import sha256_file
-from benchmark.manifest import MANIFEST_NAME, InputSpec, read_manifest
+from benchmark.submission.manifest import MANIFEST_NAME, InputSpec, read_manifest
 from tasks.avos.datasets import SyntheticAvosSource
 from tasks.avos.inputs import model_input
 from tasks.avos.metrics import region_similarity
