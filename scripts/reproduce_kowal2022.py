@@ -160,8 +160,8 @@ def parser() -> argparse.ArgumentParser:
 
 def dataset_classes(dataset: str, root: Path) -> int:
     """The number of classes of ``dataset`` as its annotation files at ``root`` list them."""
+    from benchmark.api.model_spec import InputSpec
     from benchmark.api.tasks import get_task
-    from benchmark.submission.manifest import InputSpec
 
     task = get_task(TASK)
     declared = task.spec.dataset(dataset)

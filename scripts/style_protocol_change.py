@@ -22,12 +22,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.tasks import get_task
 from benchmark.api.transforms import temporal_subsample
 from benchmark.pairs.batch import render_pairs
 from benchmark.pairs.protocols import parse_protocol, plan_pairs
 from benchmark.pairs.styles import style_names, style_uint8
-from benchmark.submission.manifest import InputSpec
 from tasks.synthetic.source import WorldSource
 
 

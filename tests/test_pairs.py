@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.tasks import get_task, task_names
 from benchmark.api.transforms import clips_to_input, frame_permutation, temporal_subsample
 from benchmark.errors import BenchmarkError
@@ -18,7 +19,6 @@ from benchmark.pairs.protocols import (
     plan_pairs,
     style_frames,
 )
-from benchmark.submission.manifest import InputSpec
 from tasks.synthetic.source import WorldSource
 
 AR = get_task("action_recognition")

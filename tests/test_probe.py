@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from benchmark.api.model_spec import LayerSpec
 from benchmark.measure.probe import LayerProbe, pool_output
-from benchmark.submission.manifest import LayerSpec
 
 
 def test_pooling_by_rank():

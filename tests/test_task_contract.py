@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from benchmark.api.metric import Metric
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.options import TaskOptions, option
 from benchmark.api.task import EvalOptions, Source, Task, check_task
 from benchmark.api.tasks import TASKS, get_spec, get_task, task_names
@@ -23,7 +24,6 @@ from benchmark.api.taskspec import DatasetSpec, MetricSpec, TaskSpec
 from benchmark.errors import BenchmarkError
 from benchmark.pairs.batch import pair_input
 from benchmark.pairs.protocols import parse_protocol, plan_pairs
-from benchmark.submission.manifest import InputSpec
 
 REPO = Path(__file__).resolve().parents[1]
 

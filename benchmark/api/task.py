@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 
 from benchmark.api.metric import Metric
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.options import TaskOptions
 from benchmark.api.taskspec import DatasetSpec, TaskSpec
-from benchmark.submission.manifest import InputSpec
 
 if TYPE_CHECKING:
     from benchmark.api.transforms import Frames

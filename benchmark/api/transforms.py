@@ -25,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from benchmark.submission.manifest import InputSpec
+from benchmark.api.model_spec import InputSpec
 
 #: uint8 frames (T, H, W, 3): a numpy array, or a torch tensor on any device.
 Frames = np.ndarray | torch.Tensor

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
+from benchmark.api.model_spec import LayerSpec
 from benchmark.errors import LayerError
-from benchmark.submission.manifest import LayerSpec
 
 
 def pool_output(output: torch.Tensor, pool: str = "auto") -> torch.Tensor:

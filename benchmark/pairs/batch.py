@@ -26,10 +26,10 @@ from typing import Any
 
 import torch
 
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.transforms import Frames, stack_frames, to_device
 from benchmark.pairs.protocols import PairClips
 from benchmark.pairs.styles import style_uint8
-from benchmark.submission.manifest import InputSpec
 
 Slot = tuple[int, str]  # (pair index in the batch, "a" or "b")
 

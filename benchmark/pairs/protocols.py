@@ -28,11 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.transforms import uniform_indices
 from benchmark.errors import BenchmarkError, DataError
 from benchmark.measure.factors import DYNAMIC, STATIC
 from benchmark.registry import Registry
-from benchmark.submission.manifest import InputSpec
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from tabulate import tabulate
 from tqdm import tqdm
 
 from benchmark.api.intervals import MIN_PAIRS_FOR_INTERVAL
+from benchmark.api.model_spec import LayerSpec
 from benchmark.api.options import TaskOptions
 from benchmark.api.task import EvalOptions, Source, Task
 from benchmark.api.tasks import get_task
@@ -71,7 +72,7 @@ from benchmark.run.safeguards import (
     output_folder,
     uninterrupted,
 )
-from benchmark.submission.manifest import LayerSpec, Submission, load_submission
+from benchmark.submission.manifest import Submission, load_submission
 from benchmark.submission.model import build_model
 
 

@@ -18,27 +18,24 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from benchmark.api.model_spec import InputSpec, LayerSpec, ModulePath, Strict
 from benchmark.errors import ManifestError
 
 MANIFEST_NAME = "submission.yaml"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
-#: A submission's name (its folder's), a probed layer's name (both shown on the
-#: leaderboard) and a module path as ``model.named_modules()`` prints it.
+#: A submission's name (its folder's) and a probed layer's name (both shown on the
+#: leaderboard); a module path: :data:`benchmark.api.model_spec.MODULE_PATTERN`.
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 LAYER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-MODULE_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,199}$"
 SHA256 = Annotated[str, Field(pattern=SHA256_PATTERN)]
 LayerName = Annotated[str, Field(pattern=LAYER_PATTERN)]
-ModulePath = Annotated[str, Field(pattern=MODULE_PATTERN)]
 #: At most this many entries of ``training_data``, each at most this long.
 TRAINING_DATA_ENTRIES = 8
 TRAINING_DATA_CHARS = 120
@@ -66,11 +63,7 @@ TrainingData = Annotated[
 ]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class WeightsSpec(_Strict):
+class WeightsSpec(Strict):
     """Pinned weights: a file inside the submission folder or a URL, always with sha256."""
 
     path: str | None = Field(default=None, max_length=255)
@@ -84,41 +77,7 @@ class WeightsSpec(_Strict):
         return self
 
 
-class LayerSpec(_Strict):
-    """A probed layer: a module path, optionally how to pool its output.
-
-    ``pool``: ``auto`` (by rank: 5-D (B,C,T,H,W) and 4-D (B,C,H,W) average all but the
-    channel axis; 3-D (B,N,C) token sequences average the tokens; 2-D as is),
-    ``tokens`` or ``channels_first`` to force one reading of a 3-D output, and
-    ``channels_last`` for outputs shaped (B, ..., C) such as Swin's (B, T, H, W, C).
-    ``output``: which element of a tuple/list output to use; by default every tensor
-    element is pooled and the results concatenated (e.g. SlowFast's two pathways).
-    """
-
-    module: ModulePath
-    pool: Literal["auto", "tokens", "channels_first", "channels_last"] = "auto"
-    output: int | None = None
-
-
-class InputSpec(_Strict):
-    """What the model expects: frames, square crop size, normalisation, pathways."""
-
-    frames: int = Field(gt=0)
-    size: int = Field(gt=0)
-    mean: tuple[float, float, float] = (0.45, 0.45, 0.45)
-    std: tuple[float, float, float] = (0.225, 0.225, 0.225)
-    sampling_rate: int | None = Field(default=None, gt=0)
-    pathways: list[int] | None = None  # temporal stride per pathway, e.g. [4, 1] for SlowFast
-
-    @field_validator("std")
-    @classmethod
-    def _positive_std(cls, std: tuple[float, float, float]) -> tuple[float, float, float]:
-        if min(std) <= 0:
-            raise ValueError("every std must be positive")
-        return std
-
-
-class Manifest(_Strict):
+class Manifest(Strict):
     """A submission: what to build, what to load, what to probe, and on which data."""
 
     name: str = Field(pattern=NAME_PATTERN)
@@ -167,7 +126,7 @@ class Manifest(_Strict):
         return self.model.split(":", 1)[1]
 
 
-class ReportedManifest(_Strict):
+class ReportedManifest(Strict):
     """Figures published elsewhere (``provenance: reported``): a citation, no model, never run.
 
     Its result files carry ``provenance: "reported"`` and may hold only what the source

@@ -33,12 +33,12 @@ import re
 from pathlib import Path
 
 from benchmark.api.intervals import MIN_PAIRS_FOR_INTERVAL
+from benchmark.api.model_spec import MODULE_PATTERN
 from benchmark.api.tasks import TASKS, get_spec
 from benchmark.api.taskspec import DatasetSpec, TaskSpec
 from benchmark.results.schema import IntervalModel, LayerResult, Result, RunRecord, non_finite
 from benchmark.submission.manifest import (
     LAYER_PATTERN,
-    MODULE_PATTERN,
     NAME_PATTERN,
     SHA256_PATTERN,
     Manifest,

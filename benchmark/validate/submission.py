@@ -29,6 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from benchmark import PROTOCOL_VERSION, SUITE_VERSION
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.tasks import find_dataset, get_task
 from benchmark.errors import BenchmarkError
 from benchmark.hashing import sha256_file
@@ -43,13 +44,7 @@ from benchmark.results.schema import (
     result_file_name,
     result_files,
 )
-from benchmark.submission.manifest import (
-    MANIFEST_NAME,
-    InputSpec,
-    Manifest,
-    Submission,
-    load_submission,
-)
+from benchmark.submission.manifest import MANIFEST_NAME, Manifest, Submission, load_submission
 from benchmark.validate.results import NAME, check_against_manifest, check_identity, printable
 from benchmark.validate.results import check_result as check_numbers
 

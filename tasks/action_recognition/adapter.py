@@ -18,13 +18,13 @@ import torch
 from tqdm import tqdm
 
 from benchmark.api.metric import CLEAN, PerturbedMetrics
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.options import TaskOptions
 from benchmark.api.task import ClipTask, EvalOptions, Source
 from benchmark.api.taskspec import DatasetSpec
 from benchmark.api.transforms import clips_to_input, to_device
 from benchmark.data.clips import LoadedItems, iterate_loaded
 from benchmark.errors import ModelOutputError
-from benchmark.submission.manifest import InputSpec
 from tasks.action_recognition import sources
 from tasks.action_recognition.metrics import CLIP_PERTURBATIONS, AccuracyMeter
 from tasks.action_recognition.spec import SPEC

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.taskspec import DatasetSpec
 from benchmark.data.clips import require_data_root
-from benchmark.submission.manifest import InputSpec
 from tasks.synthetic.source import WorldSource
 
 

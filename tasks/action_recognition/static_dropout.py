@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.task import Source, Task
 from benchmark.data.clips import LoadedItems, iterate_loaded
 from benchmark.errors import BenchmarkError
@@ -39,7 +40,6 @@ from benchmark.measure.probe import LayerProbe, resolve_module
 from benchmark.pairs.protocols import parse_protocol, plan_pairs
 from benchmark.registry import Registry
 from benchmark.run.runner import forward_pairs
-from benchmark.submission.manifest import InputSpec
 
 # --------------------------------------------------------------------------- selection rules
 

@@ -36,9 +36,10 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.transforms import clips_to_input as model_input
 from benchmark.hashing import sha256_file
-from benchmark.submission.manifest import MANIFEST_NAME, InputSpec, read_manifest
+from benchmark.submission.manifest import MANIFEST_NAME, read_manifest
 from tasks.action_recognition.models import ARCHITECTURES
 from tasks.action_recognition.sources import WorldSource
 from tasks.action_recognition.static_dropout import (

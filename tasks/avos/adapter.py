@@ -20,10 +20,10 @@ import numpy as np
 import torch
 
 from benchmark.api.metric import PerturbedMetrics
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.task import EvalOptions, Source, Task
 from benchmark.api.taskspec import DatasetSpec
 from benchmark.api.transforms import Frames
-from benchmark.submission.manifest import InputSpec
 from tasks.avos import datasets
 from tasks.avos.datasets import FlowOptions
 from tasks.avos.evaluation import AvosScores, evaluate_sequences

@@ -27,10 +27,10 @@ from tqdm import tqdm
 
 from benchmark.api.intervals import Estimate
 from benchmark.api.metric import CLEAN, Metric, PerturbedMetrics
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.task import EvalOptions
 from benchmark.api.transforms import frame_permutation
 from benchmark.data.clips import LoadedItems, iterate_loaded
-from benchmark.submission.manifest import InputSpec
 from tasks.avos.inputs import model_input
 from tasks.avos.metrics import SegmentationMeter
 from tasks.avos.moca import MocaMeter

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.transforms import normalize, resize_square, stack_clips
-from benchmark.submission.manifest import InputSpec
 from tasks.avos.samples import FrameSample
 
 

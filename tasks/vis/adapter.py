@@ -23,13 +23,13 @@ from tqdm import tqdm
 
 from benchmark.api.intervals import Estimate
 from benchmark.api.metric import CLEAN, Metric, PerturbedMetrics
+from benchmark.api.model_spec import InputSpec
 from benchmark.api.options import TaskOptions
 from benchmark.api.task import ClipTask, EvalOptions, Source
 from benchmark.api.taskspec import DatasetSpec
 from benchmark.api.transforms import frame_permutation, uniform_indices
 from benchmark.data.clips import LoadedItems, iterate_loaded
 from benchmark.errors import BenchmarkError
-from benchmark.submission.manifest import InputSpec
 from tasks.vis import sources
 from tasks.vis.evaluation import TrackCollector
 from tasks.vis.predictions import TrackPrediction, check_outputs, clip_tracks
