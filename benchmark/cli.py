@@ -15,6 +15,7 @@ from benchmark.argtypes import (
     positive_int,
 )
 from benchmark.errors import BenchmarkError
+from benchmark.pairs.catalog import grammar as protocol_grammar
 from benchmark.run.safeguards import DEFAULT_MEMORY_LIMIT_GIB, Terminated
 
 EPILOG = """examples:
@@ -243,8 +244,7 @@ def _add_run_flags(run: argparse.ArgumentParser) -> None:
                      help="the model forward's precision (autocast; fp16 on CUDA only; recorded)")
     run.add_argument("--seed", type=non_negative_int, default=0, help="seed of pair sampling and bootstrap")
     run.add_argument("--pair-protocol",
-                     help="true (synthetic only), stylize[:style ids or names, e.g. stylize:0,1], "
-                     "or prestylized:<root> (default: true on synthetic data, else stylize)")
+                     help=f"{protocol_grammar()} (default: true on synthetic data, else stylize)")
     run.add_argument("--task-option", action="append", metavar="KEY=VALUE",
                      help="a task option, e.g. flow.method=dis for AVOS (repeatable; `list` shows them)")
     run.add_argument("--bootstrap", type=non_negative_int, default=200, help="bootstrap replicates (0: no intervals)")
