@@ -1,5 +1,5 @@
-"""The validity study (scripts/validity_study.py, docs/validity.md) and the real-footage
-motion measure (scripts/measure_styles_real.py): rank agreement with hand-derived values,
+"""The validity study (studies/validity_study.py, docs/validity.md) and the real-footage
+motion measure (studies/measure_styles_real.py): rank agreement with hand-derived values,
 the committed study tables against the committed results, and the EPE script end to end on
 a video written here."""
 
@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import studies.measure_styles_real as real_motion
+import studies.validity_study as validity
 from tests.fixtures.action_datasets import write_video
-from tests.fixtures.scripts import load_script as _script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_agreement_of_one_swapped_pair_among_four_models():
     # Concordant pairs 5 of 6, discordant 1: tau = (5 - 1) / 6; squared rank differences
     # 0 + 1 + 1 + 0: rho = 1 - 6 * 2 / (4 * 15) = 0.8; |diff| = (0, .1, .1, 0) -> 0.05.
-    study = _script("validity_study")
+    study = validity
     a = study.agreement([0.3, 0.4, 0.5, 0.6], [0.3, 0.5, 0.4, 0.6], replicates=200)
     assert a["kendall_tau"]["value"] == pytest.approx(2 / 3)
     assert a["spearman_rho"]["value"] == pytest.approx(0.8)
@@ -33,7 +34,7 @@ def test_agreement_of_one_swapped_pair_among_four_models():
 
 
 def test_agreement_of_a_shifted_copy_is_perfect_rank_agreement_with_an_offset():
-    study = _script("validity_study")
+    study = validity
     truth = np.linspace(0.3, 0.7, 8)
     a = study.agreement(truth, truth - 0.1, replicates=300)
     assert a["kendall_tau"] == {"value": pytest.approx(1.0), "low": pytest.approx(1.0), "high": pytest.approx(1.0)}
@@ -44,7 +45,7 @@ def test_agreement_of_a_shifted_copy_is_perfect_rank_agreement_with_an_offset():
 
 
 def test_agreement_needs_three_models_under_both_protocols():
-    study = _script("validity_study")
+    study = validity
     with pytest.raises(ValueError, match="three or more"):
         study.agreement([0.3, 0.4], [0.3, 0.4])
     with pytest.raises(ValueError):
@@ -52,7 +53,7 @@ def test_agreement_needs_three_models_under_both_protocols():
 
 
 def test_study_protocols_are_true_stylize_and_every_two_style_bank():
-    study = _script("validity_study")
+    study = validity
     protocols = study.study_protocols((0, 1, 2, 3))
     assert [p.argument for p in protocols[:2]] == ["true", "stylize"]
     assert [p.argument for p in protocols[2:]] == ["stylize:0,1", "stylize:0,2", "stylize:0,3",
@@ -66,10 +67,10 @@ def test_study_protocols_are_true_stylize_and_every_two_style_bank():
 
 def test_committed_study_tables_match_the_committed_results():
     """docs/validity/shares.csv holds exactly the shares of the committed zoo results."""
-    study = _script("validity_study")
+    study = validity
     table = ROOT / "docs" / "validity" / "shares.csv"
     if not table.is_file():
-        pytest.fail("docs/validity/shares.csv is missing: run python scripts/validity_study.py")
+        pytest.fail("docs/validity/shares.csv is missing: run python -m studies.validity_study")
     committed = {(r["submission"], r["layer"], r["protocol"]): float(r["share"])
                  for r in csv.DictReader(table.open())}
     rows = study.collect(study.zoo_submissions(), study.study_protocols()[:2])
@@ -87,7 +88,7 @@ def test_real_footage_measure_on_a_written_video(tmp_path):
     for t in range(len(frames)):
         frames[t, 16:32, 4 + 2 * t: 20 + 2 * t] = texture
     write_video(tmp_path / "square.mp4", frames, fps=8)
-    real = _script("measure_styles_real")
+    real = real_motion
     real.main(["--videos", str(tmp_path), "--clips-per-video", "2", "--frames", "6", "--stride", "1",
                "--size", "48", "--out", str(tmp_path / "out")])
     res = json.loads((tmp_path / "out" / "real_footage_epe.json").read_text())
@@ -100,6 +101,6 @@ def test_real_footage_measure_on_a_written_video(tmp_path):
 
 
 def test_real_footage_measure_names_a_missing_video(tmp_path):
-    real = _script("measure_styles_real")
+    real = real_motion
     with pytest.raises(SystemExit, match="no such file"):
         real.main(["--videos", str(tmp_path / "absent.avi"), "--out", str(tmp_path)])

@@ -32,6 +32,7 @@ from benchmark.api.model_spec import InputSpec
 from benchmark.api.transforms import uniform_indices
 from benchmark.errors import BenchmarkError, DataError
 from benchmark.measure.factors import DYNAMIC, STATIC
+from benchmark.pairs.catalog import PROTOCOLS, grammar
 from benchmark.registry import Registry
 
 
@@ -247,9 +248,8 @@ class PrestylizedPairs(StylizedPairs):
 
 
 PAIR_PROTOCOLS: Registry[Callable[..., PairProtocol]] = Registry("pair protocol")
-PAIR_PROTOCOLS.register("true", TruePairs)
-PAIR_PROTOCOLS.register("stylize", StylizedPairs)
-PAIR_PROTOCOLS.register("prestylized", PrestylizedPairs)
+for _entry in PROTOCOLS.values():
+    PAIR_PROTOCOLS.register(_entry.name, _entry.implementation)
 
 
 def parse_protocol(text: str, task, input: InputSpec | None = None) -> PairProtocol:
@@ -259,8 +259,7 @@ def parse_protocol(text: str, task, input: InputSpec | None = None) -> PairProto
     name, sep, argument = text.partition(":")
     if name not in PAIR_PROTOCOLS:
         raise BenchmarkError(
-            f"--pair-protocol {text}: unknown protocol {name!r}. Known: "
-            "true, stylize[:style ids], prestylized:<root>."
+            f"--pair-protocol {text}: unknown protocol {name!r}. Known: {grammar()}."
         )
     return PAIR_PROTOCOLS.get(name)(task, argument if sep else None, input)
 
