@@ -144,6 +144,25 @@ def choose_styles(styles: tuple[int, ...], spec: PairSpec) -> tuple[int, int, np
     return styles[first], styles[second], rng
 
 
+STATIC_PARTNERS = ("shuffle", "frozen", "reverse")
+
+
+def static_partner_frames(frames: np.ndarray, kind: str, rng: np.random.Generator
+                          ) -> tuple[np.ndarray, int | None]:
+    """A static partner of the frames the model sees (same appearance, other dynamics):
+    ``shuffle`` returns them with a permutation seed (applied when the input is built),
+    ``frozen`` one frame drawn uniformly, repeated (a clip with no motion), ``reverse``
+    the frames in reverse order."""
+    if kind == "shuffle":
+        return frames.copy(), int(rng.integers(2**31 - 1))
+    if kind == "frozen":
+        index = int(rng.integers(len(frames)))
+        return np.repeat(frames[index:index + 1], len(frames), axis=0), None
+    if kind == "reverse":
+        return np.ascontiguousarray(frames[::-1]), None
+    raise BenchmarkError(f"unknown static partner {kind!r} (known: {', '.join(STATIC_PARTNERS)})")
+
+
 def style_frames(frames: np.ndarray, style_id: int) -> np.ndarray:
     """uint8 frames (T, H, W, 3) rendered in procedural style ``style_id``."""
     import torch

@@ -14,6 +14,8 @@ SPEC = TaskSpec(
     datasets=(
         DatasetSpec("synthetic-motion", True, "val", "test", "dynamic", "clip",
                     description="14 fine-grained motion classes, appearance random (Diving48/SSv2-like)"),
+        DatasetSpec("synthetic-motion-woven", True, "val", "test", "dynamic", "clip",
+                    description="synthetic-motion's 14 motion classes in another texture family (woven)"),
         DatasetSpec("synthetic-appearance", True, "val", "test", "static", "clip",
                     description="12 appearance classes, motion random (Kinetics-like)"),
         DatasetSpec("synthetic-conflict", True, "val", "test", "dynamic", "clip",

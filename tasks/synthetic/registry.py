@@ -11,6 +11,7 @@ from benchmark.registry import Registry
 WORLDS: Registry[type] = Registry("world")
 WORLDS.register("synthetic-appearance", "tasks.synthetic.action_worlds:AppearanceWorld")
 WORLDS.register("synthetic-motion", "tasks.synthetic.action_worlds:MotionWorld")
+WORLDS.register("synthetic-motion-woven", "tasks.synthetic.action_worlds:WovenMotionWorld")
 WORLDS.register("synthetic-conflict", "tasks.synthetic.action_worlds:ConflictWorld")
 WORLDS.register("synthetic-avos", "tasks.synthetic.avos_world:AvosWorld")
 WORLDS.register("synthetic-vis", "tasks.synthetic.vis_world:VisWorld")
