@@ -22,6 +22,7 @@ float tensors ``(..., 3, H, W)`` in [0, 1] (:meth:`AppearanceBank.apply`, batche
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ _YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.
                     dtype=torch.float64)
 _RGB = torch.linalg.inv(_YIQ)
 
-MemberFn = Callable[[torch.Tensor], torch.Tensor]  # float (N, 3, H, W) in [0, 1] -> same
+MemberFn = Callable[[torch.Tensor], torch.Tensor]  # float (..., T, 3, H, W) in [0, 1] -> same
 
 
 def _generator(text: str, index: int) -> np.random.Generator:
@@ -46,18 +47,18 @@ def _generator(text: str, index: int) -> np.random.Generator:
 
 
 def _yiq_map(x: torch.Tensor, matrix: torch.Tensor, luma_curve: torch.Tensor | None) -> torch.Tensor:
-    """``x`` (N, 3, H, W) through RGB->YIQ, the 3x3 ``matrix`` on (Y, I, Q), the optional
+    """``x`` (..., 3, H, W) through RGB->YIQ, the 3x3 ``matrix`` on (Y, I, Q), the optional
     luminance curve (knots at 0, .25, .5, .75, 1) on Y, and back to RGB."""
     m = (_RGB @ matrix @ _YIQ).to(x.device, torch.float32)
-    out = torch.einsum("ij,njhw->nihw", m, x)
+    out = torch.einsum("ij,...jhw->...ihw", m, x)
     if luma_curve is not None:
-        y = torch.einsum("j,njhw->nhw", _YIQ[0].to(x.device, torch.float32), x).clamp(0, 1)
+        y = torch.einsum("j,...jhw->...hw", _YIQ[0].to(x.device, torch.float32), x).clamp(0, 1)
         knots = luma_curve.to(x.device, torch.float32)
         pos = y * (len(knots) - 1)
         lo = pos.floor().clamp(max=len(knots) - 2).long()
         frac = pos - lo
         mapped = knots[lo] * (1 - frac) + knots[lo + 1] * frac
-        out = out + (mapped - y).unsqueeze(1)
+        out = out + (mapped - y).unsqueeze(-3)
     return out
 
 
@@ -119,7 +120,8 @@ def _blend_members(text: str, args: list[str]) -> list[MemberFn]:
     if len(args) != 2:
         raise BenchmarkError(f"appearance bank {text!r}: write blend:<ids>:<alpha>, e.g. blend:0,1:0.5")
     alpha = _float(args, 1, text, "alpha", None, 0.0, 1.0)
-    return [lambda x, s=get_style(k): (1 - alpha) * x + alpha * s(x) for k in _style_ids(text, args[0])]
+    styles = [get_style(k) for k in _style_ids(text, args[0])]
+    return [lambda x, s=style: (1 - alpha) * x + alpha * s(x) for style in styles]
 
 
 def _int(args: list[str], i: int, text: str, name: str) -> int:
@@ -165,24 +167,28 @@ class AppearanceBank:
         return len(self.members)
 
     def apply(self, clip: torch.Tensor, member: int) -> torch.Tensor:
-        """Float frames ``(..., 3, H, W)`` in [0, 1] shown in appearance ``member``."""
-        shape = clip.shape
+        """Float clips ``(T, 3, H, W)`` or ``(B, T, 3, H, W)`` in [0, 1] shown in appearance
+        ``member`` (every clip on its own: a member with per-clip statistics takes them per clip)."""
         with torch.no_grad():
-            out = self.members[member](clip.reshape(-1, *shape[-3:]).float())
-        return out.clamp(0, 1).to(clip.dtype).reshape(shape)
+            return self.members[member](clip.float()).clamp(0, 1).to(clip.dtype)
 
     def render(self, frames, member: int):
-        """uint8 frames ``(T, H, W, 3)`` (numpy or torch) in appearance ``member``."""
+        """uint8 frames ``(T, H, W, 3)`` or ``(B, T, H, W, 3)`` (numpy, or torch on any
+        device) in appearance ``member``; the input's type, shape and device."""
         tensor = torch.from_numpy(np.ascontiguousarray(frames)) if isinstance(frames, np.ndarray) else frames
-        x = tensor.permute(0, 3, 1, 2).float().div(255.0)
-        out = self.apply(x, member).mul(255.0).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
-        return out.contiguous().numpy() if isinstance(frames, np.ndarray) else out.contiguous()
+        x = tensor.movedim(-1, -3).float().div_(255.0)
+        out = self.apply(x, member).mul_(255.0).round_().to(torch.uint8).movedim(-3, -1).contiguous()
+        return out.numpy() if isinstance(frames, np.ndarray) else out
 
 
+@functools.lru_cache(maxsize=32)
 def parse_appearance_bank(text: str) -> AppearanceBank:
-    """The bank ``family:arguments`` (see the module docstring); a bad text is a
-    :class:`BenchmarkError` naming what to write."""
+    """The bank ``family:arguments`` (see the module docstring; style ids or names alone,
+    ``0,1,2``, mean ``styles:0,1,2``); a bad text is a :class:`BenchmarkError` naming what
+    to write.  Banks are cached by text: parse once, render in every batch."""
     family, _, rest = text.partition(":")
+    if family not in FAMILIES and not rest:
+        family, rest = "styles", text
     if family not in FAMILIES:
         raise BenchmarkError(f"appearance bank {text!r}: unknown family {family!r} "
                              f"(known: {', '.join(FAMILIES.names())})")

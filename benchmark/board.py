@@ -52,10 +52,14 @@ SUMMARY_DIR = Path("docs") / "leaderboard"
 PROTOCOL_READING: dict[str, str] = {
     "true": "ground-truth pairs rendered by the synthetic world: the same motion with a new appearance "
             "(a dynamic pair) or the same appearance with new motion (a static pair)",
-    "stylize": "each clip in two procedural styles (a dynamic pair: motion kept, appearance changed) or "
-               "in one style beside its static partner (a static pair: appearance kept, motion destroyed, "
-               "e.g. the frames permuted)",
-    "prestylized": "like stylize, with the styles read from a pre-stylised copy of the dataset (the papers' "
+    "stylize": "protocol v3: each clip in two calibrated appearances (luminance-keeping hue rotations with a "
+               "mild tone curve: motion kept, appearance changed; a dynamic pair) or in one appearance beside a "
+               "frozen copy of itself (one frame repeated: appearance kept, motion removed; a static pair); chosen "
+               "and confirmed against true pairs on held-out models (docs/protocol_v3.md)",
+    "kowal2022": "the papers' construction (protocol v2's stylize): each clip in two procedural styles or in one "
+                 "style beside its frames permuted; it ranks models only roughly like true pairs and compresses "
+                 "their scale (docs/validity.md)",
+    "prestylized": "like kowal2022, with the styles read from a pre-stylised copy of the dataset (the papers' "
                    "stylised datasets)",
 }
 BIAS_READING = {"dynamic": "dynamically biased (its labels need motion)",

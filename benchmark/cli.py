@@ -244,8 +244,9 @@ def _add_run_flags(run: argparse.ArgumentParser) -> None:
                      help="the model forward's precision (autocast; fp16 on CUDA only; recorded)")
     run.add_argument("--seed", type=non_negative_int, default=0, help="seed of pair sampling and bootstrap")
     run.add_argument("--pair-protocol",
-                     help="true (synthetic only), stylize[:style ids or names, e.g. stylize:0,1], "
-                     "or prestylized:<root> (default: true on synthetic data, else stylize)")
+                     help="true (synthetic only); stylize[:appearance bank] (protocol v3, docs/protocol_v3.md, "
+                     "e.g. stylize or stylize:hue:4); kowal2022[:style ids or names] (the papers' construction, "
+                     "e.g. kowal2022:0,1); or prestylized:<root> (default: true on synthetic data, else stylize)")
     run.add_argument("--task-option", action="append", metavar="KEY=VALUE",
                      help="a task option, e.g. flow.method=dis for AVOS (repeatable; `list` shows them)")
     run.add_argument("--bootstrap", type=non_negative_int, default=200, help="bootstrap replicates (0: no intervals)")

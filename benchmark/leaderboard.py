@@ -72,7 +72,7 @@ do not edit by hand. How to submit: [CONTRIBUTING.md](CONTRIBUTING.md).
   static-biased) with its 95 % bootstrap interval. For `reported` rows it is approximated
   from the published percentages (≈, no interval).
 - **Sections**: one per task, dataset and pair protocol. Rows measured on different pairs
-  (`true`, `stylize`, `prestylized`) are on different scales and never ranked together.
+  (`true`, `stylize`, `kowal2022`, `prestylized`) are on different scales and never ranked together.
 - **#**: the range of ranks a row can take given the 95 % intervals: best = 1 + the number
   of rows whose interval lies entirely above its own, worst = the number of rows whose
   interval does not lie entirely below its own (itself included); one number when its place

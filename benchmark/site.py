@@ -391,7 +391,7 @@ def _facets(every: list[Section]) -> dict[str, list[str]]:
 
 LEGEND = """<details><summary>How to read the board</summary><ul>
 <li><strong>Sections</strong>: one per task, dataset and pair protocol. Rows measured on different pairs
-(<code>true</code>, <code>stylize</code>, <code>prestylized</code>) are on different scales and never ranked together.</li>
+(<code>true</code>, <code>stylize</code>, <code>kowal2022</code>, <code>prestylized</code>) are on different scales and never ranked together.</li>
 <li><strong>main metric [95% CI]</strong>: top-1 accuracy (Wilson interval over the evaluated clips), J&amp;F or AP
 (bootstrap interval over sequences or videos) on clean data; <strong>shuffled</strong>: the same with the frames
 shuffled, <strong>drop</strong> its relative change.</li>

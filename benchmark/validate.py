@@ -32,6 +32,7 @@ from benchmark import PROTOCOL_VERSION, SUITE_VERSION
 from benchmark.errors import BenchmarkError
 from benchmark.hashing import sha256_file
 from benchmark.manifest import MANIFEST_NAME, InputSpec, Manifest, Submission, load_submission
+from benchmark.pairs import protocol_version
 from benchmark.result_checks import NAME, check_against_manifest, check_identity, printable
 from benchmark.result_checks import check_result as check_numbers
 from benchmark.results import (
@@ -48,7 +49,7 @@ from benchmark.results import (
 from benchmark.tasks import find_dataset, get_task
 
 KNOWN_SUITE_VERSIONS = tuple(sorted({"0.1.0", "0.2.0", SUITE_VERSION}))
-KNOWN_PROTOCOL_VERSIONS = tuple(sorted({"1", PROTOCOL_VERSION}))
+KNOWN_PROTOCOL_VERSIONS = tuple(str(v) for v in range(1, int(PROTOCOL_VERSION) + 1))
 
 
 def _synthetic_source(task: str, dataset: str, split: str):
@@ -144,6 +145,14 @@ def _check_versions(path: Path, result: Result | CurveResult) -> list[str]:
     if result.protocol_version not in KNOWN_PROTOCOL_VERSIONS:
         problem("protocol_version", f"{result.protocol_version[:32]!r} is not a known protocol "
                 f"version ({', '.join(KNOWN_PROTOCOL_VERSIONS)})")
+    else:
+        current = protocol_version(result.pair_protocol)
+        ran_here = getattr(result, "provenance", None) != "reported"  # published figures were never run here
+        if ran_here and current is not None and int(result.protocol_version) < int(current):
+            problem("protocol_version", f"measured under version {result.protocol_version} of pair protocol "
+                    f"{result.pair_protocol.partition(':')[0]!r}, whose construction changed in version {current} "
+                    "(docs/protocol_v3.md): re-run it with --update-results (version 2's 'stylize' is "
+                    "'kowal2022' now)")
     return problems
 
 
