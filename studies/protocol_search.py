@@ -7,11 +7,11 @@ model with the harness's own probe and estimator, and returns each candidate's d
 per layer.  A candidate is ``<appearance bank>+<static partner>``:
 
 - appearance banks (dynamic pairs take two different members; a static pair one member):
-  ``styles:0,1,2,3`` (procedural styles of :mod:`benchmark.styles`, the v2 default),
+  ``styles:0,1,2,3`` (procedural styles of :mod:`benchmark.pairs.styles`, the v2 default),
   ``hue:K`` (K luminance-keeping hue rotations), ``hue:K:c`` (and chroma scaled by
   members drawn in ``[c, 1/c]``), ``blend:ids:alpha`` (styles mixed with the clip at
   strength ``alpha``), ``tone:K:beta`` (hue rotation plus a luminance tone curve of
-  strength ``beta``), and others registered in :mod:`benchmark.appearance`;
+  strength ``beta``), and others registered in :mod:`benchmark.pairs.appearance`;
 - static partners: ``shuffle`` (v2: frames permuted), ``frozen`` (one frame repeated),
   ``reverse`` (frames reversed).
 
@@ -31,11 +31,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmark.appearance import parse_appearance_bank
-from benchmark.factors import STATIC
-from benchmark.pair_batch import pair_input
-from benchmark.pairs import PairClips, static_partner_frames
-from benchmark.runner import RunOptions, new_estimator, open_run
+from benchmark.measure.factors import STATIC
+from benchmark.pairs.appearance import parse_appearance_bank
+from benchmark.pairs.batch import pair_input
+from benchmark.pairs.protocols import PairClips, static_partner_frames
+from benchmark.run.runner import RunOptions, new_estimator, open_run
 
 LAYERS = ("stem", "early", "middle", "late", "last")
 

@@ -39,9 +39,9 @@ from pathlib import Path
 
 from scipy import stats
 
-from benchmark.manifest import MANIFEST_NAME, read_manifest
-from benchmark.pairs import V3_BANK
-from benchmark.results import read_result, result_file_name
+from benchmark.pairs.protocols import V3_BANK
+from benchmark.results.schema import read_result, result_file_name
+from benchmark.submission.manifest import MANIFEST_NAME, read_manifest
 from studies.agreement import agreement
 from studies.protocol_selection import choose, markdown, read, score
 from studies.validity_models import (
@@ -380,7 +380,7 @@ Dynamic share; `true` with its 95 % interval. Also in `validity/shares.csv`.
 ## Motion preservation on real camera footage
 
 Relative flow endpoint error of each appearance bank against the original clip
-(`benchmark.style_quality.motion_preservation`), on real camera footage
+(`benchmark.pairs.style_quality.motion_preservation`), on real camera footage
 (`docs/validity/real_footage_banks.json`).
 
 {footage_markdown(OUT / 'real_footage_banks.json')}

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.appearance import parse_appearance_bank
 from benchmark.errors import BenchmarkError
-from benchmark.styles import LUMA, style_uint8
+from benchmark.pairs.appearance import parse_appearance_bank
+from benchmark.pairs.styles import LUMA, style_uint8
 
 
 def clips(seed: int = 0, shape=(3, 6, 24, 24, 3)) -> torch.Tensor:

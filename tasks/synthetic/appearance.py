@@ -7,7 +7,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tasks.synthetic.patterns import BACKGROUND_FAMILIES, FILL_FAMILIES, WOVEN_FAMILIES, Color, Pattern
+from tasks.synthetic.patterns import (
+    BACKGROUND_FAMILIES,
+    FILL_FAMILIES,
+    WOVEN_FAMILIES,
+    Color,
+    Pattern,
+)
 from tasks.synthetic.shapes import SHAPES
 
 HUE_FAMILIES: tuple[str, ...] = ("red", "yellow", "green", "blue")
