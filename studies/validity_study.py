@@ -107,7 +107,9 @@ def run_missing(submissions: list[Path]) -> None:
             if path.is_file():
                 continue
             target = protocol if protocol in (TRUE, V3) else (KOWAL_RUN if protocol is KOWAL else protocol)
-            where = ["--update-results"] if target.committed else ["--output", str(target.folder(submission))]
+            # results outside the submission are read for their shares only: a small evaluation
+            where = (["--update-results"] if target.committed
+                     else ["--output", str(target.folder(submission)), "--eval-clips", "20"])
             started = time.perf_counter()
             subprocess.run([sys.executable, "-m", "benchmark", "run", str(submission.relative_to(ROOT)),
                             "--threads", "1", "--no-progress", "--pairs", str(PAIRS), "--seed", str(protocol.seed),
