@@ -28,7 +28,7 @@ reference flow reaches ``--min-flow`` px/frame (all windows are listed).
 Controls: ``control:identity`` (the floor), ``control:frozen`` (the first frame repeated: must
 be ≈ 1) and ``control:shuffle`` (frames permuted: ≥ 1).  Writes one JSON (``--out``) with,
 per bank, the median over its members and windows, each member's per-window values, and the
-exact command.  The footage is never committed (docs/validity.md names the clips used).
+exact command, and the same as a markdown table beside it (``.md``).  The footage is never committed (docs/validity.md names the clips used).
 """
 
 from __future__ import annotations
@@ -190,6 +190,28 @@ def measure(clips: Sequence[tuple[str, Clip]], banks: Sequence[str], min_flow: f
     return {"windows": windows_out, "banks": out_banks, "controls": out_controls}
 
 
+def to_markdown(res: dict) -> str:
+    """The per-bank medians (every view) and the per-window luminance values as markdown."""
+    used = [w for w in res["windows"] if w["used"]]
+    views = res["config"]["views"]
+    lines = [f"Median relative flow EPE over members and windows (windows moving ≥ {res['config']['min_flow_px']} "
+             f"px/frame: {len(used)} of {len(res['windows'])}, mean {res['config']['mean_flow_px']:.2f} px/frame).",
+             "", "| bank | " + " | ".join(f"median ({v})" for v in views) + " | "
+             + " | ".join(w["name"] for w in used) + " |",
+             "|---|" + "---|" * (len(views) + len(used))]
+    rows = {**{k: (v["median"], v["per_window_mean_over_members"]) for k, v in res["banks"].items()},
+            **{k: (v["median"], v["per_window"]) for k, v in res["controls"].items()}}
+    keep = [i for i, w in enumerate(res["windows"]) if w["used"]]
+    for name, (median, per_window) in rows.items():
+        lines.append(f"| `{name}` | " + " | ".join(f"{median[v]:.3f}" for v in views) + " | "
+                     + " | ".join(f"{per_window[i]['luma']:.3f}" for i in keep) + " |")
+    lines += ["", "Per-window columns: the luminance view, mean over the bank's members.",
+              "Windows (mean flow px/frame; * not pooled): "
+              + ", ".join(f"{w['name']} {w['mean_flow_px']:.2f}{'' if w['used'] else '*'}" for w in res["windows"]),
+              "", f"Command: `{res['config']['command']}` ({res['config']['seconds']} s)."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--videos", type=Path, action="append", required=True, help="a video or a folder of videos")
@@ -217,6 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=1) + "\n")
+    args.out.with_suffix(".md").write_text(to_markdown(res))
     print("windows (mean flow px/frame; * = below --min-flow, not pooled): "
           + ", ".join(f"{w['name']} {w['mean_flow_px']:.2f}{'' if w['used'] else '*'}" for w in res["windows"]))
     rows = {**{k: v["median"] for k, v in res["banks"].items()}, **{k: v["median"] for k, v in res["controls"].items()}}

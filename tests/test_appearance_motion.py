@@ -44,6 +44,8 @@ def test_hue_rotation_keeps_motion_and_the_frozen_control_does_not(square_video,
         assert controls["control:frozen"]["median"][view] == pytest.approx(1.0, abs=0.05)
         assert controls["control:shuffle"]["median"][view] > 1.0
         assert hue["median"][view] < controls["control:frozen"]["median"][view]
+    table = out.with_suffix(".md").read_text()
+    assert f"| `hue:4` | {hue['median']['luma']:.3f} |" in table and "square@5" in table
 
 
 def test_no_moving_window_is_a_clear_error(square_video, tmp_path):
