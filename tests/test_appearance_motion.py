@@ -1,5 +1,5 @@
 """Motion preservation of appearance banks on footage (studies/appearance_motion.py), end to
-end on a video written here: a coloured textured square moving 2 px a frame."""
+end on a video written here (a coloured textured square moving 2 px a frame), and the cost tool."""
 
 from __future__ import annotations
 
@@ -53,3 +53,12 @@ def test_no_moving_window_is_a_clear_error(square_video, tmp_path):
         study.main(["--videos", str(square_video), "--bank", "hue:4", "--clips-per-video", "1",
                     "--frames", "4", "--size", "48", "--stride", "1", "--min-flow", "50",
                     "--out", str(tmp_path / "x.json")])
+
+
+def test_cost_is_reported_per_frame_against_the_first_bank():
+    from studies.appearance_cost import measure
+
+    res = measure(["hue:4", "styles:0,1"], [16, 24], frames=2, rounds=2)
+    assert list(res) == ["hue:4", "styles:0,1"] and list(res["hue:4"]) == ["16", "24"]
+    assert res["hue:4"]["16"]["ratio_to_baseline"] == pytest.approx(1.0)
+    assert all(v["ms_per_frame"] > 0 for row in res.values() for v in row.values())
