@@ -205,7 +205,14 @@ def to_markdown(res: dict) -> str:
     for name, (median, per_window) in rows.items():
         lines.append(f"| `{name}` | " + " | ".join(f"{median[v]:.3f}" for v in views) + " | "
                      + " | ".join(f"{per_window[i]['luma']:.3f}" for i in keep) + " |")
-    lines += ["", "Per-window columns: the luminance view, mean over the bank's members.",
+    lines += ["", "Per-window columns: the luminance view, mean over the bank's members. Views (Farnebäck "
+              "flow takes one channel): *luma* — Rec. 601 luminance, the suite's metric; a luminance-keeping "
+              "hue rotation leaves it unchanged wherever the rotated colours stay inside the RGB gamut, so "
+              "its *luma* error is ~0 by construction (not evidence) and is non-zero only where clipping "
+              "changes luminance (saturated colours); *pca* — each clip's own first principal colour axis "
+              "(the changed clip's strongest contrast, colour-aware); *rgb* — each channel of the changed "
+              "clip against the original's luminance flow, averaged over R, G, B (its floor is "
+              "`control:identity`'s value, not 0).",
               "Windows (mean flow px/frame; * not pooled): "
               + ", ".join(f"{w['name']} {w['mean_flow_px']:.2f}{'' if w['used'] else '*'}" for w in res["windows"]),
               "", f"Command: `{res['config']['command']}` ({res['config']['seconds']} s)."]
