@@ -14,7 +14,9 @@ state.  Families (a registry: new ones are one ``register`` call):
 - ``tone:K:beta[:c]`` — ``hue:K[:c]`` plus a luminance tone curve: luminance ``y`` becomes
   ``y + beta (g(y) - y)`` with ``g`` a random increasing piecewise-linear curve through five
   knots, the change added to every channel (chroma kept);
-- ``blend:ids:alpha`` — styles ``ids`` mixed with the clip: ``(1 - alpha) x + alpha style(x)``.
+- ``blend:ids:alpha`` — styles ``ids`` mixed with the clip: ``(1 - alpha) x + alpha style(x)``;
+- ``neural:network:ids[:alpha]`` — pretrained style-transfer networks
+  (:mod:`benchmark.pairs.neural_styles`, optional extra ``neural``).
 
 Frames are uint8 ``(T, H, W, 3)`` (numpy or torch; the result has the input's type) or
 float tensors ``(..., 3, H, W)`` in [0, 1] (:meth:`AppearanceBank.apply`, batched, any device).
@@ -154,6 +156,7 @@ FAMILIES.register("styles", _styles_members)
 FAMILIES.register("hue", _hue_members)
 FAMILIES.register("tone", _tone_members)
 FAMILIES.register("blend", _blend_members)
+FAMILIES.register("neural", "benchmark.pairs.neural_styles:neural_members")
 
 
 @dataclass
