@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from measure_styles import _controls  # noqa: E402  (scripts/measure_styles.py)
 
-from benchmark.pairs.protocols import style_quality as Q  # noqa: E402
-from benchmark.pairs.protocols import styles as S  # noqa: E402
+from benchmark.pairs import style_quality as Q  # noqa: E402
+from benchmark.pairs import styles as S  # noqa: E402
 from studies.appearance_motion import video_files, windows  # noqa: E402  (shared with the bank study)
 
 
