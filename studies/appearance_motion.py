@@ -196,6 +196,17 @@ def measure(clips: Sequence[tuple[str, Clip]], banks: Sequence[str], min_flow: f
     return {"windows": windows_out, "banks": out_banks, "controls": out_controls}
 
 
+def _rounded(value, digits: int = 6):
+    """``value`` with every float rounded to ``digits`` decimals (a smaller JSON)."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {k: _rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v, digits) for v in value]
+    return value
+
+
 def to_markdown(res: dict) -> str:
     """The per-bank medians (every view) and the per-window luminance values as markdown."""
     used = [w for w in res["windows"] if w["used"]]
@@ -251,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
         "views": VIEWS.names(), "seconds": round(time.perf_counter() - started, 1),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(res, indent=1) + "\n")
+    args.out.write_text(json.dumps(_rounded(res), indent=1) + "\n")
     args.out.with_suffix(".md").write_text(to_markdown(res))
     print("windows (mean flow px/frame; * = below --min-flow, not pooled): "
           + ", ".join(f"{w['name']} {w['mean_flow_px']:.2f}{'' if w['used'] else '*'}" for w in res["windows"]))
