@@ -34,7 +34,7 @@ import torch
 from benchmark.measure.factors import STATIC
 from benchmark.pairs.appearance import parse_appearance_bank
 from benchmark.pairs.batch import pair_input
-from benchmark.pairs.protocols import PairClips, static_partner_frames
+from benchmark.pairs.protocols import PairClips, PairSpec, choose_styles, static_partner_frames
 from benchmark.run.runner import RunOptions, new_estimator, open_run
 
 LAYERS = ("stem", "early", "middle", "late", "last")
@@ -49,14 +49,12 @@ class Candidate:
         self.bank = parse_appearance_bank(bank)
         self.partner = partner or "shuffle"
 
-    def pair(self, frames: np.ndarray, factor: int, seed: int) -> PairClips:
-        rng = np.random.default_rng([seed, 0x57])
-        first = int(rng.integers(len(self.bank)))
-        second = first
-        if factor != STATIC:
-            second = (first + 1 + int(rng.integers(len(self.bank) - 1))) % len(self.bank)
+    def pair(self, frames: np.ndarray, spec: PairSpec) -> PairClips:
+        """The pair the harness's protocol would build from ``frames`` for ``spec`` (same
+        members, same static partner draws), rendered."""
+        first, second, rng = choose_styles(len(self.bank), spec)
         a = self.bank.render(frames, first)
-        if factor == STATIC:
+        if spec.factor == STATIC:
             partner, shuffle = static_partner_frames(frames, self.partner, rng)
             return PairClips(a, self.bank.render(partner, first), shuffle)
         return PairClips(a, self.bank.render(frames, second), None)
@@ -83,7 +81,7 @@ def measure(folder: str | Path, candidates: Sequence[str], pairs: int = 600, see
                 built["true"].append(PairClips(seen(a), seen(b)))
                 frames = seen(source.clip(spec.item))
                 for c in cands:
-                    built[c.text].append(c.pair(frames, spec.factor, spec.seed))
+                    built[c.text].append(c.pair(frames, spec))
             factors = [s.factor for s in specs]
             ids = [s.pair_id for s in specs]
             n = len(specs)

@@ -215,8 +215,12 @@ def shares_markdown(rows: list[dict]) -> str:
                 cells = []
                 for label in labels:
                     r = by.get((submission, layer, label))
-                    cells.append("—" if r is None else f"{r['share']:.3f} [{r['low']:.3f}, {r['high']:.3f}]"
-                                 if label == "true" else "—" if r is None else f"{r['share']:.3f}")
+                    if r is None:
+                        cells.append("—")
+                    elif label == "true":
+                        cells.append(f"{r['share']:.3f} [{r['low']:.3f}, {r['high']:.3f}]")
+                    else:
+                        cells.append(f"{r['share']:.3f}")
                 lines.append(f"| {half} | {submission} | {layer} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

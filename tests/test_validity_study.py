@@ -118,3 +118,19 @@ def test_real_footage_measure_names_a_missing_video(tmp_path):
     real = _script("measure_styles_real")
     with pytest.raises(SystemExit, match="no such file"):
         real.main(["--videos", str(tmp_path / "absent.avi"), "--out", str(tmp_path)])
+
+
+def test_the_search_tool_measures_what_the_harness_measures(tmp_path):
+    """``studies.protocol_search``'s candidate ``tone:4:0.5+frozen`` builds the pairs of the
+    harness's ``stylize`` (v3) protocol: on the same plan both give the same shares."""
+    from benchmark.run.runner import RunOptions, run
+    from studies.protocol_search import measure
+    from tests.conftest import write_tiny_submission
+
+    folder = write_tiny_submission(tmp_path / "submissions")
+    searched = measure(folder, ["tone:4:0.5+frozen"], pairs=40, seed=0)
+    result, _ = run(folder, RunOptions(pairs=40, pair_protocol="stylize", bootstrap=0, eval_clips=10,
+                                       output=tmp_path / "out", progress=False))
+    harness = {layer.name: layer.dynamic_share.value for layer in result.layers}
+    assert harness == pytest.approx(searched["tone:4:0.5+frozen"], abs=1e-9)
+    assert searched["true"] != pytest.approx(searched["tone:4:0.5+frozen"], abs=1e-3)
