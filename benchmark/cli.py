@@ -15,6 +15,7 @@ from benchmark.argtypes import (
     positive_int,
 )
 from benchmark.errors import BenchmarkError
+from benchmark.pairs.catalog import grammar as protocol_grammar
 from benchmark.run.safeguards import DEFAULT_MEMORY_LIMIT_GIB, Terminated
 
 EPILOG = """examples:
@@ -205,7 +206,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _worlds(args: argparse.Namespace) -> int:
-    from tasks.synthetic.preview import write_previews
+    from benchmark.data.world_preview import write_previews
 
     paths = write_previews(args.out, args.world or None, clips_per_world=args.clips, seed=args.seed)
     for path in paths:
@@ -221,10 +222,9 @@ def _styles(args: argparse.Namespace) -> int:
 
         clip = read_clip(args.video, args.video.stem, num_frames=16)
     else:
-        from tasks.synthetic import get_world
-        from tasks.synthetic.preview import STYLE_PREVIEW_WORLD
+        from benchmark.api.tasks import default_world, get_world
 
-        world = get_world(args.world or STYLE_PREVIEW_WORLD, size=96)
+        world = get_world(args.world or default_world(), size=96)
         clip = world.render(world.spec("val", args.index))
     path = write_style_preview(args.out, clip, args.which, args.frames)
     print(f"wrote {path}")
@@ -244,9 +244,7 @@ def _add_run_flags(run: argparse.ArgumentParser) -> None:
                      help="the model forward's precision (autocast; fp16 on CUDA only; recorded)")
     run.add_argument("--seed", type=non_negative_int, default=0, help="seed of pair sampling and bootstrap")
     run.add_argument("--pair-protocol",
-                     help="true (synthetic only); stylize[:appearance bank] (protocol v3, docs/protocol_v3.md, "
-                     "e.g. stylize or stylize:hue:4); kowal2022[:style ids or names] (the papers' construction, "
-                     "e.g. kowal2022:0,1); or prestylized:<root> (default: true on synthetic data, else stylize)")
+                     help=f"{protocol_grammar()} (default: true on synthetic data, else stylize)")
     run.add_argument("--task-option", action="append", metavar="KEY=VALUE",
                      help="a task option, e.g. flow.method=dis for AVOS (repeatable; `list` shows them)")
     run.add_argument("--bootstrap", type=non_negative_int, default=200, help="bootstrap replicates (0: no intervals)")
@@ -366,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     styles = sub.add_parser("styles", help="a clip in every procedural style, as one image (e.g. styles --out previews)")
     styles.add_argument("--out", type=Path, default=Path("previews"))
     styles.add_argument("--video", type=Path, help="a video file (default: a synthetic clip)")
-    styles.add_argument("--world", help="synthetic world to draw the clip from (default: a motion world)")
+    styles.add_argument("--world", help="synthetic world to draw the clip from (default: the first world of the first task)")
     styles.add_argument("--index", type=non_negative_int, default=0, help="clip index in the world's val split")
     styles.add_argument("--which", choices=("all", "default"), default="all")
     styles.add_argument("--frames", type=positive_int, default=6)

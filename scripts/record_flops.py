@@ -18,14 +18,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from benchmark.files import write_text_atomic  # noqa: E402
-from benchmark.results.schema import read_result, result_files  # noqa: E402
-from benchmark.run.reproduce import rerun_options  # noqa: E402
-from benchmark.run.runner import clip_flops, prepare  # noqa: E402
+from benchmark.files import write_text_atomic
+from benchmark.results.schema import read_result, result_files
+from benchmark.run.reproduce import rerun_options
+from benchmark.run.runner import clip_flops, prepare
 
 
 def flops_of(path: Path, data_root: Path | None) -> int | None:

@@ -1,7 +1,7 @@
 """Screenshots of the leaderboard web site at desktop width, for docs/img/.
 
     python -m benchmark leaderboard --html /tmp/site
-    python scripts/site_screenshots.py /tmp/site --out docs/img
+    python -m scripts.site_screenshots /tmp/site --out docs/img     (from the repository root)
 
 Writes ``site-index.png`` (the top of the board: filters, legend, summary plots, the first
 section), ``site-filtered.png`` (the view of ``#task=action_recognition&dataset=synthetic-motion``,
@@ -15,11 +15,9 @@ import argparse
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from tests.fixtures.browser import chromium, missing
 
-from tests.fixtures.browser import chromium, missing  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 WIDTH = 1440
 

@@ -1,4 +1,5 @@
-"""The packages users install stand alone: they never import the tests or the scripts."""
+"""The packages users install stand alone: they never import the tests or the scripts, and
+the scripts are entry points that import no other script."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("benchmark", "tasks")
+PACKAGES = ("benchmark", "tasks", "studies")
 DEV_ONLY = ("tests", "scripts")
 
 
@@ -37,4 +38,18 @@ def test_packages_do_not_import_tests_or_scripts(package: str) -> None:
         for name in imported_modules(path)
         if name.split(".")[0] in DEV_ONLY
     ]
+    assert offending == []
+
+
+def test_scripts_edit_no_import_path_and_import_no_script() -> None:
+    """``scripts/`` holds maintenance entry points only: none changes ``sys.path`` or imports
+    another script (research code is the importable ``studies`` package)."""
+    offending = []
+    for path in sorted((ROOT / "scripts").glob("*.py")):
+        text = path.read_text()
+        if "sys.path" in text:
+            offending.append(f"{path.relative_to(ROOT)}: edits sys.path")
+        siblings = {p.stem for p in (ROOT / "scripts").glob("*.py")}
+        offending += [f"{path.relative_to(ROOT)}: imports {name}" for name in imported_modules(path)
+                      if name.split(".")[0] == "scripts" or name in siblings]
     assert offending == []

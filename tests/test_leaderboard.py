@@ -13,7 +13,7 @@ import pytest
 from benchmark.api.intervals import wilson_estimate
 from benchmark.board.markdown import check_leaderboard, render, write_leaderboard
 from benchmark.board.ranking import rank_ranges
-from benchmark.board.rows import PROTOCOL_READING
+from benchmark.pairs.catalog import PROTOCOLS
 from benchmark.pairs.protocols import PAIR_PROTOCOLS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -62,11 +62,11 @@ def test_every_section_says_how_to_read_it():
     sections = markdown.split("\n## ")[1:]
     assert sections and all("\n*How to read.* " in section for section in sections)
     kowal = markdown.split("## action_recognition · diving48 · kowal2022 pairs\n", 1)[1].split("\n## ")[0]
-    assert "real video" in kowal and "dynamically biased" in kowal and PROTOCOL_READING["kowal2022"] in kowal
+    assert "real video" in kowal and "dynamically biased" in kowal and PROTOCOLS["kowal2022"].reading in kowal
 
 
 def test_every_registered_protocol_has_a_reading():
-    assert set(PROTOCOL_READING) == set(PAIR_PROTOCOLS.names())
+    assert set(PROTOCOLS) == set(PAIR_PROTOCOLS.names())
 
 
 def test_overlapping_accuracy_intervals_give_a_range_of_ranks():

@@ -106,3 +106,21 @@ def test_cli_run_exits_nonzero_with_one_paragraph(tmp_path, capsys, override, ex
     assert code != 0
     assert err.startswith("error: ") and expected in err
     assert err.strip().count("\n") == 0  # one paragraph
+
+
+def test_pin_weights_writes_the_digest_and_keeps_the_text(tmp_path):
+    from benchmark.errors import ManifestError
+    from benchmark.hashing import sha256_file
+    from benchmark.submission.manifest_edit import pin_weights
+
+    weights = tmp_path / "weights.safetensors"
+    weights.write_bytes(b"weights")
+    manifest = tmp_path / "submission.yaml"
+    for quote in ("", "'", '"'):
+        manifest.write_text(f"# my model\nname: x\nweights: {{path: weights.safetensors, sha256: {quote}{'0' * 64}{quote}}}\n")
+        digest = pin_weights(manifest, weights)
+        assert digest == sha256_file(weights)
+        assert manifest.read_text() == f"# my model\nname: x\nweights: {{path: weights.safetensors, sha256: {quote}{digest}{quote}}}\n"
+    manifest.write_text("name: x\n")
+    with pytest.raises(ManifestError, match="submission.yaml: expected one 'sha256: <64 hex digits>'.*found 0"):
+        pin_weights(manifest, weights)

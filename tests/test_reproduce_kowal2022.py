@@ -1,4 +1,4 @@
-"""scripts/reproduce_kowal2022.py end to end on fixtures.
+"""studies/reproduce_kowal2022.py end to end on fixtures.
 
 Real: the dataset layouts (tests/fixtures/action_datasets.py writes Diving48 V2, SSv2 and
 Kinetics-400 trees with real encoded videos), the checkpoint files (pytorchvideo's model-zoo
@@ -26,14 +26,15 @@ from tests.fixtures.action_datasets import (
     write_kinetics_fixture,
     write_ssv2_fixture,
 )
-from tests.fixtures.scripts import load_script as load_named_script
 
 REPO = Path(__file__).resolve().parents[1]
 WIDTH = {"slowonly": 4, "fastonly": 2}
 
 
 def load_script():
-    return load_named_script("reproduce_kowal2022")
+    import studies.reproduce_kowal2022
+
+    return studies.reproduce_kowal2022
 
 
 def zoo_checkpoint(path: Path, model: str, classes: int, seed: int) -> Path:

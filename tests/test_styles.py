@@ -13,7 +13,7 @@ import torch
 from benchmark.errors import BenchmarkError
 from benchmark.pairs import style_quality as Q
 from benchmark.pairs import styles as S
-from scripts.style_clips import camera_clip, moving_shapes_clip
+from studies.style_clips import camera_clip, moving_shapes_clip
 
 ALL = S.style_names()
 TORCH_NATIVE = [n for n in ALL if S.STYLES.get(n).torch_native]

@@ -19,7 +19,14 @@ from benchmark.api.metric import Metric
 from benchmark.api.model_spec import InputSpec
 from benchmark.api.options import TaskOptions, option
 from benchmark.api.task import EvalOptions, Source, Task, check_task
-from benchmark.api.tasks import TASKS, get_spec, get_task, task_names
+from benchmark.api.tasks import (
+    ENTRY_POINT_GROUP,
+    get_spec,
+    get_task,
+    get_world,
+    refresh,
+    task_names,
+)
 from benchmark.api.taskspec import DatasetSpec, MetricSpec, TaskSpec
 from benchmark.errors import BenchmarkError
 from benchmark.pairs.batch import pair_input
@@ -32,6 +39,10 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.mark.parametrize("name", task_names())
 def test_every_registered_task_conforms(name):
+    assert_conforms(name)
+
+
+def assert_conforms(name: str) -> None:
     adapter = type(get_task(name))
     assert check_task(adapter) == []
     assert adapter.spec is get_spec(name) and adapter.spec.name == name
@@ -39,6 +50,10 @@ def test_every_registered_task_conforms(name):
 
 @pytest.mark.parametrize("name", task_names())
 def test_every_synthetic_dataset_opens_and_builds_pairs_and_inputs(name):
+    assert_synthetic_datasets_build_pairs(name)
+
+
+def assert_synthetic_datasets_build_pairs(name: str) -> None:
     """A task's synthetic datasets work through the harness path: source -> true and
     stylised pairs -> model input."""
     task = get_task(name)
@@ -59,6 +74,10 @@ def _tensors(x) -> list[torch.Tensor]:
 
 @pytest.mark.parametrize("name", task_names())
 def test_subsampling_keeps_the_model_input_and_the_static_partner_keeps_the_frames(name):
+    assert_subsampling_and_partner_commute(name)
+
+
+def assert_subsampling_and_partner_commute(name: str) -> None:
     """What lets the harness style only the frames the model sees, a batch at a time after
     the pair is built: :meth:`Task.subsample` does not change the model input, and the
     static partner does not change :meth:`Task.frames_of` (styling and the partner commute)."""
@@ -86,8 +105,8 @@ class ToyOptions(TaskOptions):
 
 TOY_SPEC = TaskSpec(
     name="toy", description="a task for the tests",
-    datasets=(DatasetSpec("toy-world", True, "val", "test", "dynamic", "clip"),),
-    metrics=(MetricSpec("score", main=True),), options=ToyOptions,
+    datasets=(DatasetSpec(name="toy-world", synthetic=True, pair_split="val", eval_split="test", bias="dynamic", unit="clip"),),
+    metrics=(MetricSpec(name="score", main=True),), options=ToyOptions,
 )
 
 
@@ -113,7 +132,7 @@ def test_an_incomplete_task_is_told_what_it_misses():
 
 def test_a_task_without_a_main_metric_or_a_base_class_fails():
     class NoMain(IncompleteToy):
-        spec = TaskSpec(name="toy", description="", datasets=TOY_SPEC.datasets, metrics=(MetricSpec("score"),))
+        spec = TaskSpec(name="toy", description="", datasets=TOY_SPEC.datasets, metrics=(MetricSpec(name="score"),))
 
         def new_metric(self, source, options):
             raise NotImplementedError
@@ -229,14 +248,18 @@ MODELS = {"action_recognition": lambda: TinyVideoNet(14), "avos": TinyAvosNet, "
 
 @pytest.mark.parametrize("name", task_names())
 def test_a_metric_on_two_shards_merged_equals_one_pass(name):
+    assert set(MODELS) == set(task_names())
+    assert_shards_merge(name, MODELS[name]())
+
+
+def assert_shards_merge(name: str, model: nn.Module) -> None:
     """What ``torchrun`` does (each rank its share of the units, states merged in rank
     order), done in one process: the merged metric equals the single-pass metric."""
-    assert set(MODELS) == set(TASKS)
     task = get_task(name)
     dataset = next(d for d in task.spec.datasets if d.synthetic)
     spec = InputSpec(frames=4, size=32)
     source = task.open_source(dataset, dataset.eval_split, None, spec, task.spec.options(), limit=6)
-    model, options = MODELS[name]().eval(), EvalOptions(batch_size=4, progress=False, seed=3)
+    model, options = model.eval(), EvalOptions(batch_size=4, progress=False, seed=3)
     units = list(range(task.eval_units(source)))
     whole = task.new_metric(source, task.spec.options())
     task.evaluate(model, source, units, whole, spec, options, [])
@@ -252,3 +275,56 @@ def test_a_metric_on_two_shards_merged_equals_one_pass(name):
     assert restored.compute() == whole.compute()
     assert task.spec.main_metric.name in whole.compute()
     assert np.isfinite(list(whole.compute().values())).all()
+
+
+# --------------------------------------------------------------------------- a fourth task, as a plug-in
+
+
+@pytest.fixture
+def blink_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The toy task of ``tests/toy_task/`` installed the way any package installs a task:
+    a distribution's metadata declaring the entry point, found on ``sys.path``."""
+    dist = tmp_path / "toy_blink_task-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-blink-task\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nblink = tests.toy_task.spec:PLUGIN\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    refresh()
+    yield
+    monkeypatch.undo()
+    refresh()
+
+
+def test_a_task_installed_through_an_entry_point_conforms(blink_installed):
+    """docs/adding_a_task.md: a task in its own folder, registered by its package's entry
+    point, passes the same conformance checks as the suite's tasks; no core file names it."""
+    assert task_names() == ["action_recognition", "avos", "blink", "vis"]
+    assert get_spec("blink").dataset("toy-blink").synthetic
+    assert_conforms("blink")
+    assert_synthetic_datasets_build_pairs("blink")
+    assert_subsampling_and_partner_commute("blink")
+    assert_shards_merge("blink", TinyVideoNet(2))
+    assert get_world("toy-blink", test=2).split_size("test") == 2
+
+
+def test_without_the_entry_point_the_toy_task_is_unknown():
+    refresh()
+    assert "blink" not in task_names()
+    with pytest.raises(BenchmarkError, match="Unknown task 'blink'. Known tasks: action_recognition, avos, vis"):
+        get_spec("blink")
+
+
+def test_a_broken_plug_in_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    dist = tmp_path / "broken_task-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-task\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nbroken = tests.toy_task.spec:SPEC\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    refresh()
+    try:
+        assert "broken" in task_names()  # listed without importing anything
+        with pytest.raises(BenchmarkError, match="entry point 'broken' .* must name a benchmark.api.tasks.TaskPlugin, not TaskSpec"):
+            get_spec("broken")
+    finally:
+        monkeypatch.undo()
+        refresh()

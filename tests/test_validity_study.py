@@ -1,5 +1,5 @@
 """The validity study (studies/validity_study.py, docs/validity.md) and the real-footage
-motion measure (scripts/measure_styles_real.py): rank agreement with hand-derived values,
+motion measure (studies/measure_styles_real.py): rank agreement with hand-derived values,
 the pre-registered selection rule, the committed study tables against the committed
 results, and the EPE script end to end on a video written here."""
 
@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import studies.measure_styles_real as real_motion
 from studies import validity_study as study
 from studies.agreement import agreement
 from studies.protocol_selection import Scored, choose
 from studies.validity_models import CONFIRMATION, DEVELOPMENT, FRAME_ONLY, canonical_layers
 from tests.fixtures.action_datasets import write_video
-from tests.fixtures.scripts import load_script as _script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -102,7 +102,7 @@ def test_real_footage_measure_on_a_written_video(tmp_path):
     for t in range(len(frames)):
         frames[t, 16:32, 4 + 2 * t: 20 + 2 * t] = texture
     write_video(tmp_path / "square.mp4", frames, fps=8)
-    real = _script("measure_styles_real")
+    real = real_motion
     real.main(["--videos", str(tmp_path), "--clips-per-video", "2", "--frames", "6", "--stride", "1",
                "--size", "48", "--out", str(tmp_path / "out")])
     res = json.loads((tmp_path / "out" / "real_footage_epe.json").read_text())
@@ -115,7 +115,7 @@ def test_real_footage_measure_on_a_written_video(tmp_path):
 
 
 def test_real_footage_measure_names_a_missing_video(tmp_path):
-    real = _script("measure_styles_real")
+    real = real_motion
     with pytest.raises(SystemExit, match="no such file"):
         real.main(["--videos", str(tmp_path / "absent.avi"), "--out", str(tmp_path)])
 

@@ -18,7 +18,7 @@ Bias = Literal["dynamic", "static", "mixed"]
 Unit = Literal["clip", "sequence", "video"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DatasetSpec:
     """One dataset of a task.
 
@@ -45,7 +45,7 @@ class DatasetSpec:
         return "true" if self.synthetic else "stylize"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MetricSpec:
     """One task metric: ``main`` ranks the leaderboard; ``proportion``: a fraction of the
     evaluated units (a Wilson interval applies); ``perturbations``: the temporal
@@ -61,7 +61,7 @@ class MetricSpec:
     bounds: tuple[float, float] = (0.0, 1.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TaskSpec:
     """A task's complete declaration; :meth:`check` says what is missing or inconsistent."""
 

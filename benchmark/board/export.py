@@ -22,6 +22,7 @@ from benchmark.board.ranking import dynamic_share, metric_estimate
 from benchmark.board.rows import Collected, Placed, Row, sections, shuffled_drop
 from benchmark.errors import BenchmarkError
 from benchmark.files import write_text_atomic
+from benchmark.pairs.catalog import listed
 from benchmark.results.schema import LayerResult
 
 #: Every fixed column and what it holds.
@@ -31,7 +32,7 @@ COLUMNS: dict[str, str] = {
     "dataset": "the dataset the pairs and the metric were measured on",
     "split": "the dataset split the pairs were built from",
     "pair_protocol": "the pair protocol as run, with its argument (e.g. kowal2022:0,1 or stylize:hue:4)",
-    "protocol": "the pair protocol's name: true, stylize, kowal2022 or prestylized (the board's sections)",
+    "protocol": f"the pair protocol's name: {listed('', '', ' or ')} (the board's sections)",
     "provenance": "verified, submitted, reported or template",
     "rank_best": "best rank by the main metric within its (task, dataset, protocol) section; empty: unranked",
     "rank_worst": "worst rank by the main metric within its section",

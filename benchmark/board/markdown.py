@@ -48,6 +48,7 @@ from benchmark.board.rows import (
 )
 from benchmark.errors import BenchmarkError
 from benchmark.files import write_text_atomic
+from benchmark.pairs.catalog import listed
 from benchmark.results.schema import PROVENANCE, Result
 
 #: Longest text shown in a table cell, in a citation line and in a "how to read".
@@ -72,7 +73,7 @@ do not edit by hand. How to submit: [CONTRIBUTING.md](CONTRIBUTING.md).
   static-biased) with its 95 % bootstrap interval. For `reported` rows it is approximated
   from the published percentages (≈, no interval).
 - **Sections**: one per task, dataset and pair protocol. Rows measured on different pairs
-  (`true`, `stylize`, `kowal2022`, `prestylized`) are on different scales and never ranked together.
+  ({protocols}) are on different scales and never ranked together.
 - **Real-data scores** (`stylize`, protocol v3): checked against true pairs on 16 held-out
   synthetic-world models, they rank models like ground truth at the last layer (Kendall τ 0.92)
   and roughly at a middle layer (τ 0.73), within about 0.03 of the true share
@@ -160,7 +161,8 @@ def markdown(collected: Collected, root: Path) -> str:
     """The leaderboard markdown of ``collected`` rows, links relative to ``root``."""
     every = sections(collected.rows)
     metrics = sorted({section.metric.name for section in every}) or ["main metric"]
-    parts = [HEADER.format(metric="/".join(metrics), missing=MISSING, provenance=_provenance_legend())]
+    parts = [HEADER.format(metric="/".join(metrics), missing=MISSING, provenance=_provenance_legend(),
+                           protocols=listed())]
     tasks = sorted({section.task for section in every})
     if tasks:
         links = ", ".join(f"[{task}]({_link(summary_plot_path(root, task), root)})" for task in tasks)

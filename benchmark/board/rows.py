@@ -32,6 +32,7 @@ from benchmark.api.tasks import find_dataset, get_spec
 from benchmark.api.taskspec import DatasetSpec, MetricSpec
 from benchmark.board.ranking import RankRange, dynamic_share, metric_estimate, rank_ranges
 from benchmark.errors import BenchmarkError
+from benchmark.pairs.catalog import PROTOCOLS, protocol_names
 from benchmark.results.schema import (
     CURVES_DIR,
     CurveResult,
@@ -53,21 +54,6 @@ from benchmark.validate.results import NAME, check_for_display
 MISSING = "—"
 SUMMARY_DIR = Path("docs") / "leaderboard"
 
-#: How to read the numbers of each pair protocol (one sentence; ``tests/test_board.py``
-#: checks that every registered protocol has one).
-PROTOCOL_READING: dict[str, str] = {
-    "true": "ground-truth pairs rendered by the synthetic world: the same motion with a new appearance "
-            "(a dynamic pair) or the same appearance with new motion (a static pair)",
-    "stylize": "protocol v3: each clip in two calibrated appearances (luminance-keeping hue rotations with a "
-               "mild tone curve: motion kept, appearance changed; a dynamic pair) or in one appearance beside a "
-               "frozen copy of itself (one frame repeated: appearance kept, motion removed; a static pair); chosen "
-               "and confirmed against true pairs on held-out models (docs/protocol_v3.md)",
-    "kowal2022": "the papers' construction (protocol v2's stylize): each clip in two procedural styles or in one "
-                 "style beside its frames permuted; it ranks models only roughly like true pairs and compresses "
-                 "their scale (docs/validity.md)",
-    "prestylized": "like kowal2022, with the styles read from a pre-stylised copy of the dataset (the papers' "
-                   "stylised datasets)",
-}
 BIAS_READING = {"dynamic": "dynamically biased (its labels need motion)",
                 "static": "statically biased (appearance mostly suffices)",
                 "mixed": "of mixed bias"}
@@ -239,9 +225,9 @@ def listed(rows: list[Row]) -> list[Placed]:
 
 def section_key(task: str, dataset: str, protocol: str = "") -> tuple[int, str, str, int, str]:
     """Order of sections: datasets their task declares dynamically biased first, then by
-    name; within a dataset, the protocols in :data:`PROTOCOL_READING` order."""
+    name; within a dataset, the protocols in :data:`~benchmark.pairs.catalog.PROTOCOLS` order."""
     declared = find_dataset(task, dataset)
-    order = list(PROTOCOL_READING)
+    order = protocol_names()
     return (0 if declared is not None and declared.bias == "dynamic" else 1, dataset, task,
             order.index(protocol) if protocol in order else len(order), protocol)
 
@@ -293,7 +279,8 @@ class Section:
             kind = "a synthetic world rendered by the suite" if declared.synthetic else "real video"
             data = (f"{self.dataset} ({declared.description or declared.name}; {kind}) is declared "
                     f"{BIAS_READING.get(declared.bias, declared.bias)}.")
-        pairs = PROTOCOL_READING.get(self.protocol, "a pair protocol this leaderboard has no description of")
+        entry = PROTOCOLS.get(self.protocol)
+        pairs = entry.reading if entry else "a pair protocol this leaderboard has no description of"
         metric = self.metric
         direction = "higher" if metric.higher_is_better else "lower"
         return (f"{data} Pairs ({self.protocol}): {pairs}. Ranked by {metric.name} on clean data ({direction} "

@@ -53,6 +53,7 @@ from benchmark.board.rows import (
 )
 from benchmark.errors import BenchmarkError
 from benchmark.files import write_atomic, write_text_atomic
+from benchmark.pairs.catalog import listed
 from benchmark.results.schema import PROVENANCE
 from benchmark.submission.manifest import Manifest, slug
 
@@ -391,7 +392,7 @@ def _facets(every: list[Section]) -> dict[str, list[str]]:
 
 LEGEND = """<details><summary>How to read the board</summary><ul>
 <li><strong>Sections</strong>: one per task, dataset and pair protocol. Rows measured on different pairs
-(<code>true</code>, <code>stylize</code>, <code>kowal2022</code>, <code>prestylized</code>) are on different scales and never ranked together.</li>
+({protocols}) are on different scales and never ranked together.</li>
 <li><strong>main metric [95% CI]</strong>: top-1 accuracy (Wilson interval over the evaluated clips), J&amp;F or AP
 (bootstrap interval over sequences or videos) on clean data; <strong>shuffled</strong>: the same with the frames
 shuffled, <strong>drop</strong> its relative change.</li>
@@ -425,7 +426,7 @@ def index_html(every: list[Section], site: Site) -> str:
         f'<nav class="filters" aria-label="filters">{selects}<label>search <input id="filter-text" type="search" '
         'placeholder="submission, layer, ..."></label><button type="button" id="filter-reset">show all</button>'
         '<span id="shown"></span></nav>',
-        LEGEND.format(provenance=provenance),
+        LEGEND.format(provenance=provenance, protocols=listed("<code>", "</code>")),
         f'<div class="summary">{figures}</div>' if figures else "",
     ]
     body += [section_html(section, site) for section in every] or ['<p>No result files yet.</p>']

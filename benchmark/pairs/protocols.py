@@ -38,6 +38,7 @@ from benchmark.api.model_spec import InputSpec
 from benchmark.api.transforms import frozen_clip, uniform_indices
 from benchmark.errors import BenchmarkError, DataError
 from benchmark.measure.factors import DYNAMIC, STATIC
+from benchmark.pairs.catalog import PROTOCOLS, grammar
 from benchmark.registry import Registry
 
 
@@ -91,9 +92,6 @@ class PairProtocol:
     (:meth:`~benchmark.api.task.Task.subsample`) before anything else happens to them."""
 
     name: str = ""
-    #: The protocol version (:data:`benchmark.PROTOCOL_VERSION`) its construction last
-    #: changed in, which a run records: a result of an earlier version of it is stale.
-    version: str = "2"
 
     def __init__(self, task, argument: str | None, input: InputSpec | None = None) -> None:
         self.task = task
@@ -103,6 +101,11 @@ class PairProtocol:
     @property
     def text(self) -> str:
         return self.name if self.argument is None else f"{self.name}:{self.argument}"
+
+    @property
+    def version(self) -> str:
+        """The protocol version its construction last changed in (the catalog's), which a run records."""
+        return PROTOCOLS[self.name].version
 
     @classmethod
     def check_argument(cls, argument: str | None) -> None:
@@ -252,7 +255,6 @@ class StylizedPairs(AppearancePairs):
     static partner)."""
 
     name = "stylize"
-    version = "3"
 
     def __init__(self, task, argument: str | None, input: InputSpec | None = None) -> None:
         super().__init__(task, argument, input)
@@ -344,10 +346,8 @@ class PrestylizedPairs(AppearancePairs):
 
 
 PAIR_PROTOCOLS: Registry[Callable[..., PairProtocol]] = Registry("pair protocol")
-PAIR_PROTOCOLS.register("true", TruePairs)
-PAIR_PROTOCOLS.register("stylize", StylizedPairs)
-PAIR_PROTOCOLS.register("kowal2022", Kowal2022Pairs)
-PAIR_PROTOCOLS.register("prestylized", PrestylizedPairs)
+for _entry in PROTOCOLS.values():
+    PAIR_PROTOCOLS.register(_entry.name, _entry.implementation)
 
 
 def parse_protocol(text: str, task, input: InputSpec | None = None) -> PairProtocol:
@@ -357,16 +357,9 @@ def parse_protocol(text: str, task, input: InputSpec | None = None) -> PairProto
     name, sep, argument = text.partition(":")
     if name not in PAIR_PROTOCOLS:
         raise BenchmarkError(
-            f"--pair-protocol {text}: unknown protocol {name!r}. Known: "
-            "true, stylize[:appearance bank], kowal2022[:style ids], prestylized:<root>."
+            f"--pair-protocol {text}: unknown protocol {name!r}. Known: {grammar()}."
         )
     return PAIR_PROTOCOLS.get(name)(task, argument if sep else None, input)
-
-
-def protocol_version(text: str) -> str | None:
-    """The current version of the protocol named in ``text`` (None for an unknown name)."""
-    name = text.partition(":")[0]
-    return PAIR_PROTOCOLS.get(name).version if name in PAIR_PROTOCOLS else None
 
 
 def check_protocol(text: str, bare: bool = False) -> str | None:

@@ -8,7 +8,7 @@ original; lower is better), :func:`appearance_similarity`, :func:`ssim` and
 and it holds the thresholds the default bank
 (:data:`benchmark.pairs.styles.DEFAULT_STYLES`) was chosen by.
 
-No benchmark run calls it: ``scripts/measure_styles.py`` (which chose the bank) and the
+No benchmark run calls it: ``studies/measure_styles.py`` (which chose the bank) and the
 tests do. It lives in the package, next to :mod:`benchmark.pairs.styles`, because it defines what
 a valid style is — anyone adding a style or changing the bank measures it with these
 functions and must meet these thresholds — not a test-only helper.

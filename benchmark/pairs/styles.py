@@ -386,7 +386,7 @@ for _id, (_name, _fn, _native, _desc) in enumerate(_FAMILIES):
 
 NUM_STYLES: int = len(_FAMILIES)
 
-#: The default bank (style ids), chosen by ``scripts/measure_styles.py`` with the measures
+#: The default bank (style ids), chosen by ``studies/measure_styles.py`` with the measures
 #: and thresholds of :mod:`benchmark.pairs.style_quality`: every member has
 #: relative flow EPE < MOTION_THRESHOLD on average over the clips of every test-video kind
 #: (and < MOTION_MAX_THRESHOLD on each clip), and every pair of

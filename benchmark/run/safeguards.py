@@ -181,14 +181,16 @@ def uninterrupted() -> Iterator[None]:
 
 # --------------------------------------------------------------------------- tripwire
 
-_WATCHED = ("benchmark", "tasks")
 _VALUES = (types.FunctionType, types.BuiltinFunctionType, type, int, float, str, bytes, tuple, frozenset,
            classmethod, staticmethod, property)
 _VOLATILE = ("__pydantic", "_abc_", "__abstractmethods__", "__parameters__")
 
 
 def _watched(name: str) -> bool:
-    return any(name == root or name.startswith(root + ".") for root in _WATCHED)
+    """A module of the harness or of an installed task plug-in."""
+    from benchmark.api.tasks import plugin_packages
+
+    return any(name == root or name.startswith(root + ".") for root in ("benchmark", *plugin_packages()))
 
 
 #: Harness modules a run never uses (commands of their own; plotting).

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import yaml
+
+from benchmark.errors import ManifestError
+from benchmark.hashing import sha256_file
 
 #: A field's new value, or None to remove the field.
 Fields = dict[str, object]
@@ -94,3 +98,18 @@ def set_fields(text: str, fields: Fields) -> tuple[str, bool]:
 def _plain(fields: Fields) -> Fields:
     """The values as YAML reads them back (tuples become lists)."""
     return json.loads(json.dumps(fields))
+
+
+_PIN = re.compile(r"(sha256:\s*['\"]?)[0-9a-f]{64}")
+
+
+def pin_weights(manifest: Path, weights: Path) -> str:
+    """Write the sha256 of ``weights`` into ``manifest``'s ``weights.sha256`` (the one digest
+    it holds), keeping the rest of the text; returns the digest. What every trainer does
+    after saving a submission's weights."""
+    digest = sha256_file(weights)
+    text, pinned = _PIN.subn(lambda m: m.group(1) + digest, manifest.read_text())
+    if pinned != 1:
+        raise ManifestError(f"{manifest}: expected one 'sha256: <64 hex digits>' to pin the weights to, found {pinned}")
+    manifest.write_text(text)
+    return digest

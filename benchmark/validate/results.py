@@ -34,7 +34,7 @@ from pathlib import Path
 
 from benchmark.api.intervals import MIN_PAIRS_FOR_INTERVAL
 from benchmark.api.model_spec import MODULE_PATTERN
-from benchmark.api.tasks import TASKS, get_spec
+from benchmark.api.tasks import get_spec, task_names
 from benchmark.api.taskspec import DatasetSpec, TaskSpec
 from benchmark.results.schema import IntervalModel, LayerResult, Result, RunRecord, non_finite
 from benchmark.submission.manifest import (
@@ -403,8 +403,8 @@ def check_result(result: Result) -> list[Problem]:
 
 def _check_numbers(result: Result) -> list[Problem]:
     problems: list[Problem] = []
-    if result.task not in TASKS:
-        return problems + [("task", f"{result.task[:64]!r} is not a known task ({', '.join(TASKS.names())})")]
+    if result.task not in task_names():
+        return problems + [("task", f"{result.task[:64]!r} is not a known task ({', '.join(task_names())})")]
     spec = get_spec(result.task)
     dataset = next((d for d in spec.datasets if d.name == result.dataset.name), None)
     if dataset is None:
@@ -454,7 +454,7 @@ def check_identity(path: Path, result: Result, submission: Submission) -> list[P
                                          f"({', '.join(manifest.datasets)}); declare it there (and make the model "
                                          "fit it) before submitting results on it"))
     dataset = None
-    if result.task in TASKS:
+    if result.task in task_names():
         dataset = next((d for d in get_spec(result.task).datasets if d.name == result.dataset.name), None)
     expected = expected_provenance(submission, dataset)
     if result.provenance != expected:
@@ -489,8 +489,8 @@ def check_against_manifest(result: Result, submission: Submission) -> list[Probl
 def check_declared(result: Result) -> list[Problem]:
     """The task is registered, the dataset one it declares, and every metric key one it
     knows (what the leaderboard names in its headings and columns)."""
-    if result.task not in TASKS:
-        return [("task", f"{result.task[:64]!r} is not a known task ({', '.join(TASKS.names())})")]
+    if result.task not in task_names():
+        return [("task", f"{result.task[:64]!r} is not a known task ({', '.join(task_names())})")]
     spec = get_spec(result.task)
     problems: list[Problem] = []
     if result.dataset.name not in spec.dataset_names():

@@ -33,7 +33,7 @@ from benchmark.api.model_spec import InputSpec
 from benchmark.api.tasks import find_dataset, get_task
 from benchmark.errors import BenchmarkError
 from benchmark.hashing import sha256_file
-from benchmark.pairs.protocols import protocol_version
+from benchmark.pairs.catalog import protocol_version
 from benchmark.results.schema import (
     CURVE_SCHEMA,
     RESULT_SCHEMA,

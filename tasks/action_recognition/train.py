@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import time
 from contextlib import nullcontext
@@ -40,6 +39,7 @@ from benchmark.api.model_spec import InputSpec
 from benchmark.api.transforms import clips_to_input as model_input
 from benchmark.hashing import sha256_file
 from benchmark.submission.manifest import MANIFEST_NAME, read_manifest
+from benchmark.submission.manifest_edit import pin_weights
 from tasks.action_recognition.models import ARCHITECTURES
 from tasks.action_recognition.sources import WorldSource
 from tasks.action_recognition.static_dropout import (
@@ -218,10 +218,7 @@ def train(config: TrainConfig, submission: Path, checkpoint_dir: Path | None = N
         shutil.copyfile(checkpoints.saved[-1][1], weights)  # the same bytes: the same sha256
     else:
         checkpoints.save(model, step, weights)
-    digest = sha256_file(weights)
-    manifest = submission / MANIFEST_NAME
-    text = re.sub(r"sha256: \"?[0-9a-f]{64}\"?", f'sha256: "{digest}"', manifest.read_text())
-    manifest.write_text(text)
+    digest = pin_weights(submission / MANIFEST_NAME, weights)
     print(f"wrote {weights} (sha256 {digest}); trained in {train_s:.0f} s")
     test_clips, test_labels = render_split(WorldSource(config.world, "test"))
     scores = {"val_top1": accuracy(model, val_clips, val_labels, spec),

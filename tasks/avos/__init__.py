@@ -6,6 +6,6 @@ per-frame sample), ``datasets`` (DAVIS 2016, MoCA-Mask, synthetic AVOS worlds),
 ``metrics`` (J, F, recall, J&F), ``models`` (the two-stream reference family), ``pairs``
 (true / stylize protocols), ``inputs`` (samples -> ``[rgb, flow]`` tensors),
 ``evaluation`` (J&F clean and with the motion input perturbed), ``adapter``
-(:class:`~tasks.avos.adapter.AvosTask`), ``train`` (reference training), ``study`` (the
-design-study table). Tiny DAVIS/MoCA trees for tests: ``tests/fixtures/avos_datasets.py``.
+(:class:`~tasks.avos.adapter.AvosTask`), ``train`` (reference training); the design-study
+table is ``studies/avos_study.py``. Tiny DAVIS/MoCA trees for tests: ``tests/fixtures/avos_datasets.py``.
 """

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 from benchmark.api.options import TaskOptions, option
+from benchmark.api.tasks import TaskPlugin
 from benchmark.api.taskspec import DatasetSpec, MetricSpec, TaskSpec
 
 #: Perturbations of the motion input (the flow image; the RGB frame is untouched):
@@ -51,30 +52,39 @@ SPEC = TaskSpec(
     description="Frame and optical flow in, a mask logit per pixel out; J&F clean and with the "
     "motion input perturbed.",
     datasets=(
-        DatasetSpec("synthetic-avos", True, "val", "test", "dynamic", "sequence",
+        DatasetSpec(name="synthetic-avos", synthetic=True, pair_split="val", eval_split="test", bias="dynamic", unit="sequence",
                     eval_limit=SYNTHETIC_EVAL_SEQUENCES,
                     description="one moving object among static look-alikes"),
-        DatasetSpec("synthetic-avos-camouflage", True, "val", "test", "dynamic", "sequence",
+        DatasetSpec(name="synthetic-avos-camouflage", synthetic=True, pair_split="val", eval_split="test", bias="dynamic", unit="sequence",
                     eval_limit=SYNTHETIC_EVAL_SEQUENCES,
                     description="the moving object wears the background's texture (MoCA-like)"),
-        DatasetSpec("davis2016", False, "val", "val", "static", "sequence", description="DAVIS 2016"),
-        DatasetSpec("moca", False, "test", "test", "dynamic", "sequence",
+        DatasetSpec(name="davis2016", synthetic=False, pair_split="val", eval_split="val", bias="static", unit="sequence", description="DAVIS 2016"),
+        DatasetSpec(name="moca", synthetic=False, pair_split="test", eval_split="test", bias="dynamic", unit="sequence",
                     description="MoCA-Mask (camouflaged animals)"),
     ),
     metrics=(
-        MetricSpec("jf_mean", main=True, perturbations=PERTURBATIONS),
+        MetricSpec(name="jf_mean", main=True, perturbations=PERTURBATIONS),
         # decay: the mean over the first quarter of the frames minus that over the last
         # (DAVIS); negative when a model gets better along a sequence
-        MetricSpec("j_mean"),
-        MetricSpec("j_recall"),
-        MetricSpec("j_decay", higher_is_better=False, bounds=(-1.0, 1.0)),
-        MetricSpec("f_mean"),
-        MetricSpec("f_recall"),
-        MetricSpec("f_decay", higher_is_better=False, bounds=(-1.0, 1.0)),
+        MetricSpec(name="j_mean"),
+        MetricSpec(name="j_recall"),
+        MetricSpec(name="j_decay", higher_is_better=False, bounds=(-1.0, 1.0)),
+        MetricSpec(name="f_mean"),
+        MetricSpec(name="f_recall"),
+        MetricSpec(name="f_decay", higher_is_better=False, bounds=(-1.0, 1.0)),
         # MoCA: mean IoU over sequences and success rates pooled over frames (docs/metrics.md)
-        MetricSpec("miou"),
-        *(MetricSpec(f"sr{t}") for t in (50, 60, 70, 80, 90)),
-        MetricSpec("sr_mean"),
+        MetricSpec(name="miou"),
+        *(MetricSpec(name=f"sr{t}") for t in (50, 60, 70, 80, 90)),
+        MetricSpec(name="sr_mean"),
     ),
     options=AvosOptions,
+)
+
+#: What the task hands the harness through its entry point (``pyproject.toml``).
+PLUGIN = TaskPlugin(
+    spec=SPEC,
+    adapter="tasks.avos.adapter:AvosTask",
+    worlds={
+        "synthetic-avos": "tasks.synthetic.avos_world:AvosWorld",
+    },
 )

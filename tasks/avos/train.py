@@ -14,7 +14,6 @@ for a given seed, thread count and torch build.
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from pathlib import Path
 
@@ -26,8 +25,8 @@ from safetensors.torch import save_file
 from torch import nn
 
 from benchmark.api.model_spec import InputSpec
-from benchmark.hashing import sha256_file
 from benchmark.submission.manifest import MANIFEST_NAME, read_manifest
+from benchmark.submission.manifest_edit import pin_weights
 from tasks.avos.datasets import SyntheticAvosSource
 from tasks.avos.inputs import model_input
 from tasks.avos.metrics import region_similarity
@@ -131,10 +130,7 @@ def write_weights(model: nn.Module, folder: Path) -> str:
     """Save the weights and pin their sha256 in the manifest; returns the digest."""
     weights = folder / "weights.safetensors"
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
-    digest = sha256_file(weights)
-    manifest = folder / MANIFEST_NAME
-    manifest.write_text(re.sub(r"sha256: ['\"]?[0-9a-f]{64}['\"]?", f"sha256: '{digest}'", manifest.read_text()))
-    return digest
+    return pin_weights(folder / MANIFEST_NAME, weights)
 
 
 def train(args: argparse.Namespace) -> dict[str, float]:

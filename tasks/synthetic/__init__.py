@@ -4,9 +4,9 @@
 >>> clip = world.render(world.spec("train", 0))          # (16, 64, 64, 3) uint8
 """
 
+from benchmark.api.tasks import get_world  # the worlds are registered by the tasks' plug-ins
 from tasks.synthetic.appearance import APPEARANCE_CLASSES
 from tasks.synthetic.dynamics import MOTION_CLASSES
-from tasks.synthetic.registry import WORLDS, get_world
 from tasks.synthetic.shapes import SHAPES
 from tasks.synthetic.spec import ClipSpec
 from tasks.synthetic.world import SPLITS, World
@@ -16,7 +16,6 @@ __all__ = [
     "MOTION_CLASSES",
     "SHAPES",
     "SPLITS",
-    "WORLDS",
     "ClipSpec",
     "Instance",
     "World",

@@ -41,6 +41,8 @@ class AvosWorld(World):
     and the scene."""
 
     name = "synthetic-avos"
+    #: Named variants shown beside the world by ``python -m benchmark worlds``.
+    preview_variants = {"camouflage": {"camouflage": True}}
 
     def __init__(
         self, *, camouflage: bool = False, max_distractors: int = 3, **options: int

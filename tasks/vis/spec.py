@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from benchmark.api.tasks import TaskPlugin
 from benchmark.api.taskspec import DatasetSpec, MetricSpec, TaskSpec
 from tasks.synthetic.vis_world import CATEGORIES as SYNTHETIC_CATEGORIES
 from tasks.synthetic.vis_world import category_groups as synthetic_category_groups
@@ -26,8 +27,8 @@ def ap_groups(categories: dict[int, str], kinds: dict[str, tuple[int, ...]]) -> 
 
 #: AP per kind of category (clean and shuffled) and per category on synthetic-vis.
 SYNTHETIC_AP_METRICS = (
-    *(MetricSpec(f"AP_{kind}", perturbations=PERTURBATIONS) for kind in synthetic_category_groups()),
-    *(MetricSpec(f"AP_{name}") for name in SYNTHETIC_CATEGORIES),
+    *(MetricSpec(name=f"AP_{kind}", perturbations=PERTURBATIONS) for kind in synthetic_category_groups()),
+    *(MetricSpec(name=f"AP_{name}") for name in SYNTHETIC_CATEGORIES),
 )
 
 SPEC = TaskSpec(
@@ -35,27 +36,36 @@ SPEC = TaskSpec(
     description="Clips in, tracks (a category and a mask per frame) out; YouTube-VIS AP/AR "
     "clean and with the frames shuffled.",
     datasets=(
-        DatasetSpec("synthetic-vis", True, "val", "test", "mixed", "video",
+        DatasetSpec(name="synthetic-vis", synthetic=True, pair_split="val", eval_split="test", bias="mixed", unit="video",
                     eval_limit=SYNTHETIC_EVAL_CLIPS,
                     description="2-5 moving objects with instance ids; 4 categories defined by shape, 4 only by motion"),
         # Pairs need no labels, so the validation split (no public annotations: AP is then
         # absent) is measured, as in the papers.
-        DatasetSpec("youtube-vis-2019", False, "valid", "valid", "static", "video",
+        DatasetSpec(name="youtube-vis-2019", synthetic=False, pair_split="valid", eval_split="valid", bias="static", unit="video",
                     description="YouTube-VIS 2019"),
-        DatasetSpec("youtube-vis-2021", False, "valid", "valid", "static", "video",
+        DatasetSpec(name="youtube-vis-2021", synthetic=False, pair_split="valid", eval_split="valid", bias="static", unit="video",
                     description="YouTube-VIS 2021"),
     ),
     # The official YouTube-VIS summary (ytvoseval.summarize; docs/metrics.md); an area
     # range without ground truth is absent.
     metrics=(
-        MetricSpec("AP", main=True, perturbations=PERTURBATIONS),
-        MetricSpec("AP50", perturbations=PERTURBATIONS),
-        MetricSpec("AP75", perturbations=PERTURBATIONS),
-        MetricSpec("APs"), MetricSpec("APm"), MetricSpec("APl"),
-        MetricSpec("AR1", perturbations=PERTURBATIONS),
-        MetricSpec("AR10", perturbations=PERTURBATIONS),
-        MetricSpec("AR100"),
-        MetricSpec("ARs"), MetricSpec("ARm"), MetricSpec("ARl"),
+        MetricSpec(name="AP", main=True, perturbations=PERTURBATIONS),
+        MetricSpec(name="AP50", perturbations=PERTURBATIONS),
+        MetricSpec(name="AP75", perturbations=PERTURBATIONS),
+        MetricSpec(name="APs"), MetricSpec(name="APm"), MetricSpec(name="APl"),
+        MetricSpec(name="AR1", perturbations=PERTURBATIONS),
+        MetricSpec(name="AR10", perturbations=PERTURBATIONS),
+        MetricSpec(name="AR100"),
+        MetricSpec(name="ARs"), MetricSpec(name="ARm"), MetricSpec(name="ARl"),
         *SYNTHETIC_AP_METRICS,
     ),
+)
+
+#: What the task hands the harness through its entry point (``pyproject.toml``).
+PLUGIN = TaskPlugin(
+    spec=SPEC,
+    adapter="tasks.vis.adapter:VisTask",
+    worlds={
+        "synthetic-vis": "tasks.synthetic.vis_world:VisWorld",
+    },
 )

@@ -14,7 +14,6 @@ manifest; prints the loss per epoch and the AP on validation clips at the end.
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,8 +25,8 @@ from safetensors.torch import save_file
 
 from benchmark.api.task import EvalOptions
 from benchmark.api.transforms import clips_to_input as model_input
-from benchmark.hashing import sha256_file
 from benchmark.submission.manifest import MANIFEST_NAME, read_manifest
+from benchmark.submission.manifest_edit import pin_weights
 from tasks.vis.adapter import VisTask
 from tasks.vis.losses import LossWeights, semantic_loss, set_loss
 from tasks.vis.models import QueryVIS
@@ -138,9 +137,7 @@ def train(submission: Path, schedule: Schedule, seed: int, train_clips: int, val
     model.eval()
     weights = submission / "weights.safetensors"
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
-    digest = sha256_file(weights)
-    manifest_file = submission / MANIFEST_NAME
-    manifest_file.write_text(re.sub(r"sha256: \"?[0-9a-f]{64}\"?", f'sha256: "{digest}"', manifest_file.read_text()))
+    digest = pin_weights(submission / MANIFEST_NAME, weights)
     print(f"wrote {weights} (sha256 {digest})")
     metrics = VisTask().score(
         model, VisWorldSource("val", limit=val_clips), spec, EvalOptions(progress=False)

@@ -1,29 +1,27 @@
 """Bias over training (docs/METHOD.md §5): train with checkpoints, measure every checkpoint.
 
-    python scripts/bias_over_training.py                 # train, curve and run every entry
-    python scripts/bias_over_training.py --only c3d-small-appearance
-    python scripts/bias_over_training.py --summary       # only print the settling table
+    python -m studies.bias_over_training                 # train, curve and run every entry
+    python -m studies.bias_over_training --only c3d-small-appearance
+    python -m studies.bias_over_training --summary       # only print the settling table
 
-Each entry is a submission ``submissions/<name>/`` (recipe: scripts/small_references.py),
+Each entry is a submission ``submissions/<name>/`` (recipe: studies/small_references.py),
 trained with a checkpoint every 63 of its 1260 optimiser steps (21 checkpoints, in
 ``runs/checkpoints/<name>/``), measured with ``python -m benchmark curve`` (true pairs,
 500 pairs per checkpoint) and its final weights with ``python -m benchmark run``.  The
 summary gives, per layer, the fraction of training after which the dynamic share enters
 the final checkpoint's 95 % interval and stays there, for these entries and every other
 submission with a curve (the 3D models on synthetic-motion and synthetic-conflict, with and
-without StaticDropout, come from ``scripts/static_dropout_study.py final``).  Run it through
+without StaticDropout, come from ``studies/static_dropout_study.py final``).  Run it through
 ``/work/bin/cpuslot`` on the shared machine (one thread).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from small_references import (  # noqa: E402
+from benchmark.results.schema import curve_files, read_curve
+from studies.small_references import (
     LAYERS,
     ROOT,
     RUNS,
@@ -33,8 +31,6 @@ from small_references import (  # noqa: E402
     train_submission,
     write_submission,
 )
-
-from benchmark.results.schema import curve_files, read_curve  # noqa: E402
 
 CURVE_PAIRS = 500
 ENTRIES = {

@@ -2,7 +2,7 @@
 
 Runs once in the default test run (``--benchmark-disable``); to measure:
 
-    pytest tests/test_estimator_benchmark.py --benchmark-enable
+    pytest tests/perf/test_estimator_benchmark.py --benchmark-enable
 
 A batch is 64 pairs of 2048-unit pooled features (float32, as a model gives them), both
 factors mixed; pairs/s = 64 / (mean or median seconds per update), also stored in

@@ -1,6 +1,6 @@
 """Compare pair protocols on the same submissions: per-layer dynamic share, true vs stylize.
 
-    python scripts/protocol_fidelity.py submissions/frame2d-synthetic submissions/c3d-synthetic
+    python -m studies.protocol_fidelity submissions/frame2d-synthetic submissions/c3d-synthetic
 
 Reads ``results/<dataset>__true.json`` and ``results/<dataset>__stylize.json`` of each
 submission (run them first with ``--pair-protocol true`` / ``stylize``) and prints a

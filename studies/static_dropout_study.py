@@ -1,10 +1,10 @@
 """Does StaticDropout help on dynamically biased data?  (docs/static_dropout.md)
 
-    python scripts/static_dropout_study.py tune      # grid on the validation split (seed 0)
-    python scripts/static_dropout_study.py final     # chosen config vs baseline, 3 seeds, 2 worlds
-    python scripts/static_dropout_study.py summary   # the tables
+    python -m studies.static_dropout_study tune      # grid on the validation split (seed 0)
+    python -m studies.static_dropout_study final     # chosen config vs baseline, 3 seeds, 2 worlds
+    python -m studies.static_dropout_study summary   # the tables
 
-``tune`` trains the 3D reference (scripts/small_references.py) on ``synthetic-conflict``
+``tune`` trains the 3D reference (studies/small_references.py) on ``synthetic-conflict``
 (appearance matches the label in 90 % of training clips) with each StaticDropout setting of
 the grid and without, and scores each on the *validation* split rendered with appearance
 independent of the label (the world's ``correlation`` set to 1/12, chance level; the test
@@ -24,13 +24,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import statistics
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bias_over_training import CURVE_PAIRS, checkpoint_dir  # noqa: E402
-from small_references import (  # noqa: E402
+from benchmark.results.schema import read_result
+from studies.bias_over_training import CURVE_PAIRS, checkpoint_dir
+from studies.small_references import (
     ROOT,
     RUNS,
     benchmark,
@@ -40,11 +38,9 @@ from small_references import (  # noqa: E402
     train_submission,
     write_submission,
 )
-
-from benchmark.results.schema import read_result  # noqa: E402
-from tasks.action_recognition.sources import WorldSource  # noqa: E402
-from tasks.action_recognition.static_dropout import StaticDropoutConfig  # noqa: E402
-from tasks.action_recognition.train import accuracy, render_split  # noqa: E402
+from tasks.action_recognition.sources import WorldSource
+from tasks.action_recognition.static_dropout import StaticDropoutConfig
+from tasks.action_recognition.train import accuracy, render_split
 
 STUDY = RUNS / "static_dropout"
 TUNE_WORLD = "synthetic-conflict"

@@ -3,7 +3,7 @@
 Runs once, on a small case, in the default test run (``--benchmark-disable``); to measure
 the full size (200 videos of 10 detections each, 200 AVOS sequences of 50 frames):
 
-    pytest tests/test_metric_intervals_benchmark.py --benchmark-enable
+    pytest tests/perf/test_metric_intervals_benchmark.py --benchmark-enable
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Small, cheap reference models for the training studies (docs/static_dropout.md).
 
-Shared by ``scripts/bias_over_training.py`` and ``scripts/static_dropout_study.py``: every
+Shared by ``studies/bias_over_training.py`` and ``studies/static_dropout_study.py``: every
 model is a submission folder (manifest, ``model.py``, weights) written from a
 :class:`~tasks.action_recognition.train.TrainConfig`, trained by the action-recognition
 trainer and measured by ``python -m benchmark`` in a subprocess, one thread.
@@ -20,12 +20,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from tasks.action_recognition.train import TrainConfig, train
+from tasks.synthetic import get_world
 
-from tasks.action_recognition.train import TrainConfig, train  # noqa: E402
-from tasks.synthetic import get_world  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 WIDTHS = (8, 16, 32, 64)
 FRAMES, SIZE = 8, 32

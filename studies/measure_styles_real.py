@@ -1,7 +1,7 @@
 """Motion preservation of every style on real camera footage (docs/validity.md).
 
-    python scripts/measure_styles_real.py --videos /path/to/footage   # every .avi/.mp4/.mov in it
-    python scripts/measure_styles_real.py --videos a.avi --videos b.mp4 --clips-per-video 3
+    python -m studies.measure_styles_real --videos /path/to/footage   # every .avi/.mp4/.mov in it
+    python -m studies.measure_styles_real --videos a.avi --videos b.mp4 --clips-per-video 3
 
 From each video, ``--clips-per-video`` windows spread evenly over its length: ``--frames``
 frames taken every ``--stride`` frames (``benchmark.data.video``, decoded with PyAV), short side
@@ -9,11 +9,11 @@ resized to ``--size`` and centre-cropped.  For every registered style
 (``benchmark/pairs/styles.py``) and every window: the relative flow endpoint error against the
 original window (``benchmark.pairs.style_quality.motion_preservation``; 0 = the same Farnebäck
 flow, 1 = as wrong as predicting no motion), plus the negative controls of
-``scripts/measure_styles.py`` (a frozen clip, a screen-space texture, a flickering style),
+``studies/measure_styles.py`` (a frozen clip, a screen-space texture, a flickering style),
 which must come out near or above 1.
 
 Writes ``<out>/real_footage_epe.json`` (default ``docs/validity/``), which
-``scripts/validity_study.py`` turns into the table of docs/validity.md.  The footage is
+``studies/validity_study.py`` turns into the table of docs/validity.md.  The footage is
 never committed; the dancer and pianist recordings of the ``musicalgestures`` wheel
 (``examples/``) are the ones measured in docs/validity.md.
 """
@@ -22,22 +22,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from benchmark.pairs import style_quality as Q
+from benchmark.pairs import styles as S
+from studies.appearance_motion import video_files, windows  # shared with the bank study
+from studies.measure_styles import control_transforms
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from measure_styles import _controls  # noqa: E402  (scripts/measure_styles.py)
-
-from benchmark.pairs import style_quality as Q  # noqa: E402
-from benchmark.pairs import styles as S  # noqa: E402
-from studies.appearance_motion import video_files, windows  # noqa: E402  (shared with the bank study)
 
 
 def measure(videos: list[Path], clips_per_video: int, frames: int, stride: int, size: int) -> dict:
@@ -62,7 +58,7 @@ def measure(videos: list[Path], clips_per_video: int, frames: int, stride: int, 
         styles[name] = {"id": sid, "default": sid in S.DEFAULT_STYLES, "torch_native": S.get_style(sid).torch_native,
                         "epe": values, "median": float(np.median(values)), "mean": float(np.mean(values))}
     controls = {}
-    for name, fn in _controls().items():
+    for name, fn in control_transforms().items():
         values = epes(fn)
         controls[name] = {"epe": values, "median": float(np.median(values))}
     bank = [n for n, row in styles.items() if row["default"]]

@@ -25,7 +25,7 @@ validation clips in our styles, a different probe set (the table says which).
 
 Example (one GPU)::
 
-    python scripts/reproduce_kowal2022.py \\
+    python -m studies.reproduce_kowal2022 \\
         --data kinetics400=/data/kinetics400 --data diving48=/data/Diving48 --data ssv2=/data/ssv2 \\
         --checkpoint slowonly:kinetics400=SLOW_8x8_R50.pyth --checkpoint slowonly:ssv2=SSV2_SLOW_8x8_R50.pyth \\
         --checkpoint slowonly:diving48=slowonly_diving48.pyth --checkpoint fastonly:diving48=fastonly_diving48.pyth \\
@@ -47,19 +47,17 @@ from pathlib import Path
 import yaml
 from tabulate import tabulate
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from benchmark.argtypes import device, non_negative_int, positive_int
+from benchmark.board.ranking import metric_estimate
+from benchmark.board.rows import fmt_estimate, shuffled_drop
+from benchmark.errors import BenchmarkError
+from benchmark.results.schema import Result, read_result, result_file_name
+from benchmark.run.runner import RunOptions, run
+from benchmark.submission.import_weights import import_weights
+from benchmark.submission.manifest import MANIFEST_NAME
+from benchmark.submission.manifest_edit import set_fields
 
-from benchmark.argtypes import device, non_negative_int, positive_int  # noqa: E402
-from benchmark.board.ranking import metric_estimate  # noqa: E402
-from benchmark.board.rows import fmt_estimate, shuffled_drop  # noqa: E402
-from benchmark.errors import BenchmarkError  # noqa: E402
-from benchmark.results.schema import Result, read_result, result_file_name  # noqa: E402
-from benchmark.run.runner import RunOptions, run  # noqa: E402
-from benchmark.submission.import_weights import import_weights  # noqa: E402
-from benchmark.submission.manifest import MANIFEST_NAME  # noqa: E402
-from benchmark.submission.manifest_edit import set_fields  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 TASK = "action_recognition"
 DATASETS = ("kinetics400", "diving48", "ssv2")
@@ -186,7 +184,7 @@ def make_submission(job: Job, classes: int, args: argparse.Namespace) -> Path:
     inputs = {**manifest["input"], **{k: v for k, v in given.items() if v is not None}}
     fields = {"name": job.name, "model_args": model_args, "input": inputs, "datasets": [job.dataset],
               "description": f"{model.label} trained on {job.dataset} ({job.checkpoint.name}), for the "
-                             "reproduction of Kowal et al., CVPR 2022 (scripts/reproduce_kowal2022.py)."}
+                             "reproduction of Kowal et al., CVPR 2022 (studies/reproduce_kowal2022.py)."}
     text, _ = set_fields((template / MANIFEST_NAME).read_text(), fields)
     (folder / MANIFEST_NAME).write_text(text)
     return folder

@@ -1,9 +1,9 @@
 """Build, train and measure the model zoo (docs/zoo.md): one command for all of it.
 
-    python scripts/train_zoo.py                       # every entry: write, train, measure
-    python scripts/train_zoo.py --only zoo-tsm-motion --only zoo-r3d-motion
-    python scripts/train_zoo.py --skip-train          # re-measure the committed weights
-    python scripts/train_zoo.py --summary             # only print the table
+    python -m studies.train_zoo                       # every entry: write, train, measure
+    python -m studies.train_zoo --only zoo-tsm-motion --only zoo-r3d-motion
+    python -m studies.train_zoo --skip-train          # re-measure the committed weights
+    python -m studies.train_zoo --summary             # only print the table
 
 Each entry is a submission folder ``submissions/zoo-<arch>-<world>/`` (manifest, model.py,
 weights).  Training writes the weights and pins their sha256 in the manifest; measuring runs
@@ -22,12 +22,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from benchmark.results.schema import read_result
+from tasks.action_recognition.zoo import ZOO
+from tasks.synthetic import get_world
 
-from benchmark.results.schema import read_result  # noqa: E402
-from tasks.action_recognition.zoo import ZOO  # noqa: E402
-from tasks.synthetic import get_world  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 WORLD_SHORT = {"synthetic-motion": "motion", "synthetic-appearance": "appearance",
                "synthetic-conflict": "conflict", "synthetic-motion-woven": "woven"}

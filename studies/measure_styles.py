@@ -7,7 +7,7 @@ For every registered style (benchmark/pairs/styles.py) and every test video:
 - appearance: mean per-frame |Pearson r| of RGB values and luminance SSIM, between each
   style and the original and between every pair of styles (lower = more different).
 
-Test videos (``scripts/style_clips.py``): moving textured shapes (synthetic-looking), a
+Test videos (``studies/style_clips.py``): moving textured shapes (synthetic-looking), a
 camera panning/zooming over a photo-like 1/f image with a rotating object (real-looking), and, if ``tasks.synthetic``
 provides it, clips of ``get_world("synthetic-motion")``. Controls show the metric can
 fail: a frozen clip, a strong screen-space texture and a per-frame (flickering) style.
@@ -18,8 +18,8 @@ clip), added greedily (lowest worst-case EPE first) while every pair in the bank
 |r| below ``APPEARANCE_THRESHOLD`` and colour-map R2 below ``COLOUR_MAP_THRESHOLD``; it
 checks ``DEFAULT_STYLES`` against the same rules (exit status 1 if it fails).
 
-    python scripts/measure_styles.py --out results/styles     # < 1 minute on 2 CPU cores
-    python scripts/measure_styles.py --seeds 4 --out DIR       # more clips, ~2 minutes
+    python -m studies.measure_styles --out results/styles     # < 1 minute on 2 CPU cores
+    python -m studies.measure_styles --seeds 4 --out DIR       # more clips, ~2 minutes
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from style_clips import camera_clip, moving_shapes_clip  # scripts/style_clips.py
 
 from benchmark.pairs import style_quality as Q
 from benchmark.pairs import styles as S
+from studies.style_clips import camera_clip, moving_shapes_clip
 
 
 def _world_clips(count: int, frames: int, size: int) -> tuple[list[torch.Tensor], str]:
@@ -56,7 +56,7 @@ def _world_clips(count: int, frames: int, size: int) -> tuple[list[torch.Tensor]
         return [], f"skipped ({type(exc).__name__}: {exc})"
 
 
-def _controls() -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
+def control_transforms() -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
     """Negative controls that must fail the motion test."""
     gen = torch.Generator().manual_seed(1234)
 
@@ -121,7 +121,7 @@ def measure(frames: int = 16, size: int = 128, seeds: int = 2, world: bool = Tru
                     "r2_colour_map_from_original": vs["r2_colour_map"]})
         per_style[name] = row
     controls = {name: {k: v for kind, clips in videos.items() for k, v in epes(kind, [fn(c) for c in clips]).items()}
-                for name, fn in _controls().items()}
+                for name, fn in control_transforms().items()}
     pairs = {f"{a}|{b}": appearance(styled[a], styled[b]) for a, b in itertools.combinations(names, 2)}
     kinds = list(videos)
     proposal = propose_bank(per_style, pairs, kinds)

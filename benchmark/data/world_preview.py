@@ -1,21 +1,21 @@
-"""Previews of the worlds: an animated GIF of sample clips and a contact-sheet PNG.
+"""Previews of the synthetic worlds the tasks declare: an animated GIF of sample clips and
+a contact-sheet PNG (``python -m benchmark worlds --out DIR [--world NAME ...]``).
 
-``python -m tasks.synthetic.preview --out DIR [--worlds NAME ...] [--clips 8] [--seed 0]``
+A world is read through what every world offers (``spec``, ``render``, ``label``,
+``class_names``, ``split_size``; ``render_instances`` where it has masks); a world class
+may list named variants of itself in ``preview_variants`` (suffix -> options).
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from tasks.synthetic.registry import WORLDS, get_world
+from benchmark.api.tasks import get_world, world_class, world_names
 
 _LABEL_WIDTH = 120
-#: The world ``python -m benchmark styles`` draws its clip from when no video is given.
-STYLE_PREVIEW_WORLD = "synthetic-motion"
 _MASK_COLORS = np.array(
     [
         (255, 255, 255),
@@ -116,16 +116,16 @@ def write_previews(
     out_dir: Path, worlds: list[str] | None = None, clips_per_world: int = 8, seed: int = 0
 ) -> list[Path]:
     """Write ``<world>.gif`` (animated sample clips) and ``<world>.png`` (contact sheet:
-    rows = clips, columns = frames; AVOS/VIS add mask rows) for each world (default: all,
-    plus the camouflaged AVOS variant) into ``out_dir``; returns the written paths."""
+    rows = clips, columns = frames; worlds with masks add mask rows) for each world (default:
+    all, each followed by the variants it lists) into ``out_dir``; returns the written paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     variants: list[tuple[str, str, dict]] = []
-    for name in worlds or WORLDS.names():
+    for name in worlds or world_names():
         variants.append((name, name, {}))
-        if name == "synthetic-avos":
-            variants.append((f"{name}-camouflage", name, {"camouflage": True}))
+        for suffix, options in getattr(world_class(name), "preview_variants", {}).items():
+            variants.append((f"{name}-{suffix}", name, dict(options)))
     for label, name, options in variants:
         world = get_world(name, train=0, val=0, test=max(clips_per_world, 1) * 4, **options)
         rows = _sample_rows(world, clips_per_world, seed)
@@ -140,19 +140,3 @@ def write_previews(
         written += [gif_path, sheet_path]
     return written
 
-
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
-    parser = argparse.ArgumentParser(description="Write previews of the synthetic worlds.")
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--worlds", nargs="*", default=None, help="world names (default: all)")
-    parser.add_argument("--clips", type=int, default=8, help="clips per world")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    for path in write_previews(args.out, args.worlds, args.clips, args.seed):
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

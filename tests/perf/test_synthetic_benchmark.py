@@ -1,6 +1,6 @@
 """Rendering throughput of the synthetic worlds (64x64x16 clips, one process).
 
-Measure with: ``pytest tests/test_synthetic_benchmark.py --benchmark-enable``.
+Measure with: ``pytest tests/perf/test_synthetic_benchmark.py --benchmark-enable``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,10 @@
 """The test videos of the style measurement: moving textured shapes (synthetic-looking)
 and a camera panning and zooming over a photo-like image (real-looking).
 
-``scripts/measure_styles.py`` chose the default style bank on these clips, and
+``studies/measure_styles.py`` chose the default style bank on these clips, and
 ``tests/test_styles.py`` checks the bank against the thresholds of
 :mod:`benchmark.pairs.style_quality` on the same clips. No benchmark run uses them, so they live
-beside the script rather than in ``benchmark/``: the script imports this file as a sibling
-module (``python scripts/measure_styles.py`` puts ``scripts/`` on ``sys.path``), the tests
-as ``scripts.style_clips`` (pytest puts the repository root on ``sys.path``).
+with the studies rather than in ``benchmark/``; both import them as ``studies.style_clips``.
 """
 
 from __future__ import annotations

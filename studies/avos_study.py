@@ -4,7 +4,7 @@ the result files of the ``submissions/avos-*`` folders (nothing is run or import
     python -m benchmark run submissions/avos-none-concat --dataset synthetic-avos
     python -m benchmark run submissions/avos-none-concat --dataset synthetic-avos-camouflage
     ...
-    python -m tasks.avos.study                # prints the table
+    python -m studies.avos_study                # prints the table
 """
 
 from __future__ import annotations

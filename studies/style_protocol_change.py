@@ -9,7 +9,7 @@ for clips that already have exactly the model's frames (what real-video readers 
 whether anything differs at all.
 
     git worktree add /tmp/protocol1 453fa41     # any checkout of protocol version 1
-    python scripts/style_protocol_change.py --old-checkout /tmp/protocol1 [--pairs 256]
+    python -m studies.style_protocol_change --old-checkout /tmp/protocol1 [--pairs 256]
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from tasks.synthetic.source import WorldSource
 
 
 def old_styles(checkout: Path):
-    """``benchmark/pairs/styles.py`` of the old checkout, as a module of its own."""
+    """``benchmark/styles.py`` of the old checkout, as a module of its own."""
     spec = importlib.util.spec_from_file_location("protocol1_styles", checkout / "benchmark" / "styles.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
