@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -164,3 +166,24 @@ def test_one_grammar_for_every_task(task):
         parse_protocol("true:x", adapter)
     with pytest.raises(BenchmarkError, match="style_<k>"):
         parse_protocol("prestylized", adapter)
+
+
+def test_every_text_naming_the_protocols_comes_from_the_catalog(capsys):
+    """One registry: the implementations, the run help, a parse error, the board and site
+    legends and the export's field text all follow :data:`benchmark.pairs.catalog.PROTOCOLS`."""
+    from benchmark.board.export import COLUMNS
+    from benchmark.board.site import LEGEND
+    from benchmark.cli import build_parser
+    from benchmark.pairs.catalog import PROTOCOLS, grammar, listed
+    from benchmark.pairs.protocols import PAIR_PROTOCOLS
+
+    assert PAIR_PROTOCOLS.names() == sorted(PROTOCOLS)
+    assert grammar() == "true (synthetic only), stylize[:style ids or names, e.g. stylize:0,1], or prestylized:<root>"
+    with pytest.raises(BenchmarkError, match=re.escape(f"Known: {grammar()}.")):
+        parse_protocol("nonsense", None)
+    assert listed() == "`true`, `stylize`, `prestylized`"
+    assert "the pair protocol's name: true, stylize or prestylized" in COLUMNS["protocol"]
+    assert "{protocols}" in LEGEND
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--help"])
+    assert " ".join(capsys.readouterr().out.split()).count("prestylized:<root>") == 1

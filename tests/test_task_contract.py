@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -280,31 +281,34 @@ def assert_shards_merge(name: str, model: nn.Module) -> None:
 # --------------------------------------------------------------------------- a fourth task, as a plug-in
 
 
-@pytest.fixture
-def blink_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The toy task of ``tests/toy_task/`` installed the way any package installs a task:
-    a distribution's metadata declaring the entry point, found on ``sys.path``."""
-    dist = tmp_path / "toy_blink_task-0.1.dist-info"
+@contextmanager
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, distribution: str, entry_point: str):
+    """A distribution installed the way any package installs a task: its metadata,
+    declaring ``entry_point`` in the group, found on ``sys.path``; removed afterwards."""
+    dist = tmp_path / f"{distribution.replace('-', '_')}-0.1.dist-info"
     dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-blink-task\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nblink = tests.toy_task.spec:PLUGIN\n")
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{entry_point}\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     refresh()
-    yield
-    monkeypatch.undo()
-    refresh()
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        refresh()
 
 
-def test_a_task_installed_through_an_entry_point_conforms(blink_installed):
-    """docs/adding_a_task.md: a task in its own folder, registered by its package's entry
-    point, passes the same conformance checks as the suite's tasks; no core file names it."""
-    assert task_names() == ["action_recognition", "avos", "blink", "vis"]
-    assert get_spec("blink").dataset("toy-blink").synthetic
-    assert_conforms("blink")
-    assert_synthetic_datasets_build_pairs("blink")
-    assert_subsampling_and_partner_commute("blink")
-    assert_shards_merge("blink", TinyVideoNet(2))
-    assert get_world("toy-blink", test=2).split_size("test") == 2
+def test_a_task_installed_through_an_entry_point_conforms(tmp_path, monkeypatch):
+    """docs/adding_a_task.md: a task in its own folder (``tests/toy_task/``), registered by
+    its package's entry point, passes the same conformance checks as the suite's tasks."""
+    with installed(tmp_path, monkeypatch, "toy-blink-task", "blink = tests.toy_task.spec:PLUGIN"):
+        assert task_names() == ["action_recognition", "avos", "blink", "vis"]
+        assert get_spec("blink").dataset("toy-blink").synthetic
+        assert_conforms("blink")
+        assert_synthetic_datasets_build_pairs("blink")
+        assert_subsampling_and_partner_commute("blink")
+        assert_shards_merge("blink", TinyVideoNet(2))
+        assert get_world("toy-blink", test=2).split_size("test") == 2
 
 
 def test_without_the_entry_point_the_toy_task_is_unknown():
@@ -314,17 +318,8 @@ def test_without_the_entry_point_the_toy_task_is_unknown():
         get_spec("blink")
 
 
-def test_a_broken_plug_in_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    dist = tmp_path / "broken_task-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-task\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nbroken = tests.toy_task.spec:SPEC\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    refresh()
-    try:
+def test_a_broken_plug_in_is_named(tmp_path, monkeypatch):
+    with installed(tmp_path, monkeypatch, "broken-task", "broken = tests.toy_task.spec:SPEC"):
         assert "broken" in task_names()  # listed without importing anything
         with pytest.raises(BenchmarkError, match="entry point 'broken' .* must name a benchmark.api.tasks.TaskPlugin, not TaskSpec"):
             get_spec("broken")
-    finally:
-        monkeypatch.undo()
-        refresh()

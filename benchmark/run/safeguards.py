@@ -195,7 +195,7 @@ def _watched(name: str) -> bool:
 
 #: Harness modules a run never uses (commands of their own; plotting).
 _NOT_RUN = ("benchmark.__main__", "benchmark.cli", "benchmark.board.markdown", "benchmark.board.plots",
-            "benchmark.pairs.preview", "benchmark.pairs.style_quality")
+            "benchmark.pairs.preview", "benchmark.pairs.style_quality", "benchmark.data.world_preview")
 
 
 def import_harness() -> None:
