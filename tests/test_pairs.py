@@ -178,11 +178,13 @@ def test_every_text_naming_the_protocols_comes_from_the_catalog(capsys):
     from benchmark.pairs.protocols import PAIR_PROTOCOLS
 
     assert PAIR_PROTOCOLS.names() == sorted(PROTOCOLS)
-    assert grammar() == "true (synthetic only), stylize[:style ids or names, e.g. stylize:0,1], or prestylized:<root>"
+    assert grammar() == ("true (synthetic only), stylize[:appearance bank, e.g. stylize:hue:4] (protocol v3), "
+                         "kowal2022[:style ids or names, e.g. kowal2022:0,1] (the papers' construction), "
+                         "or prestylized:<root>")
     with pytest.raises(BenchmarkError, match=re.escape(f"Known: {grammar()}.")):
         parse_protocol("nonsense", None)
-    assert listed() == "`true`, `stylize`, `prestylized`"
-    assert "the pair protocol's name: true, stylize or prestylized" in COLUMNS["protocol"]
+    assert listed() == "`true`, `stylize`, `kowal2022`, `prestylized`"
+    assert "the pair protocol's name: true, stylize, kowal2022 or prestylized" in COLUMNS["protocol"]
     assert "{protocols}" in LEGEND
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "--help"])
