@@ -12,4 +12,9 @@ Data flows clip -> pair -> probe -> estimator -> result -> leaderboard:
 
 __version__ = "0.2.0"
 SUITE_VERSION = __version__
-PROTOCOL_VERSION = "2"  # 2: styles render (and normalise over) only the frames the model sees
+# The newest pair-protocol version; each protocol records the version its construction
+# last changed in (benchmark.pairs: ``true`` 2, ``stylize`` 3, ``kowal2022`` 2).
+# 2: styles render (and normalise over) only the frames the model sees;
+# 3: ``stylize`` is the calibrated appearance bank with a frozen static partner
+#    (docs/protocol_v3.md); version 2's construction is ``kowal2022``.
+PROTOCOL_VERSION = "3"

@@ -28,45 +28,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmark.data.video import center_crop, decode_frames, probe_video, resize_short_side
 from benchmark.pairs import style_quality as Q
 from benchmark.pairs import styles as S
+from studies.appearance_motion import video_files, windows  # shared with the bank study
 from studies.measure_styles import control_transforms
 
 ROOT = Path(__file__).resolve().parents[1]
-
-VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv", ".webm")
-
-
-def video_files(paths: list[Path]) -> list[Path]:
-    """The videos named, or found (sorted) in the folders named."""
-    found = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise SystemExit(f"--videos {path}: no such file or folder")
-    if not found:
-        raise SystemExit(f"--videos {' '.join(map(str, paths))}: no video files ({', '.join(VIDEO_SUFFIXES)})")
-    return found
-
-
-def windows(path: Path, count: int, frames: int, stride: int, size: int) -> list[tuple[int, torch.Tensor]]:
-    """``count`` windows of ``frames`` frames (every ``stride``-th) spread evenly over the
-    video: (first frame index, (T, 3, size, size) float clip in [0, 1])."""
-    info = probe_video(path, path.name)
-    span = (frames - 1) * stride + 1
-    if info.num_frames < span:
-        raise SystemExit(f"{path}: {info.num_frames} frames, fewer than one window ({span})")
-    starts = np.linspace(0, info.num_frames - span, count + 2)[1:-1].round().astype(int)
-    out = []
-    for start in starts:
-        video = decode_frames(path, list(range(start, start + span, stride)), path.name)
-        video = center_crop(resize_short_side(video, size), size)
-        out.append((int(start), torch.from_numpy(video).permute(0, 3, 1, 2).float().div(255.0).contiguous()))
-    return out
 
 
 def measure(videos: list[Path], clips_per_video: int, frames: int, stride: int, size: int) -> dict:

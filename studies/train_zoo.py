@@ -29,7 +29,7 @@ from tasks.synthetic import get_world
 ROOT = Path(__file__).resolve().parents[1]
 
 WORLD_SHORT = {"synthetic-motion": "motion", "synthetic-appearance": "appearance",
-               "synthetic-conflict": "conflict"}
+               "synthetic-conflict": "conflict", "synthetic-motion-woven": "woven"}
 PROTOCOLS = ("true", "stylize")
 PAIRS = 1000
 RECORDS = ROOT / "runs" / "zoo"
@@ -44,10 +44,13 @@ class Entry:
     epochs: int = 15
     train_clips: int = 2000
     lr: float = 3e-3
+    seed: int = 0
+    widths: tuple[int, ...] | None = None  # None: the architecture's default widths
+    tag: str = ""  # name suffix telling apart entries of one arch and world (e.g. "wide")
 
     @property
     def name(self) -> str:
-        return f"zoo-{self.arch}-{WORLD_SHORT[self.world]}"
+        return f"zoo-{self.arch}-{WORLD_SHORT[self.world]}" + (f"-{self.tag}" if self.tag else "")
 
     @property
     def folder(self) -> Path:
@@ -57,8 +60,8 @@ class Entry:
         """The training configuration (:class:`tasks.action_recognition.train.TrainConfig`)."""
         from tasks.action_recognition.train import TrainConfig
 
-        return TrainConfig(self.arch, self.world, epochs=self.epochs, lr=self.lr,
-                           train_clips=self.train_clips, weights_dtype="float16")
+        return TrainConfig(self.arch, self.world, epochs=self.epochs, lr=self.lr, seed=self.seed,
+                           train_clips=self.train_clips, widths=self.widths, weights_dtype="float16")
 
     def train_command(self) -> str:
         return self.config().command(f"submissions/{self.name}")
@@ -73,8 +76,16 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("r3d", "synthetic-conflict"),
     Entry("slowfast", "synthetic-conflict"),
     Entry("timesformer", "synthetic-conflict"),
+    # Added for the protocol-v3 study (docs/validity.md): a frame-only model trained on the
+    # static-biased world, and models of the held-out woven texture family (new widths, seed).
+    Entry("tsn", "synthetic-appearance"),
+    Entry("tsn", "synthetic-motion-woven"),
+    Entry("r3d", "synthetic-motion-woven"),
+    Entry("tsm", "synthetic-motion-woven", widths=(24, 32, 48, 64), tag="wide"),
+    Entry("late-fusion", "synthetic-motion-woven", seed=1),
 )
-"""The zoo: every architecture on synthetic-motion, some on the static-biased worlds."""
+"""The zoo: every architecture on synthetic-motion, some on the static-biased worlds and on
+the woven world."""
 
 FRAMES, SIZE = 8, 48
 
@@ -93,7 +104,7 @@ def manifest_text(entry: Entry) -> str:
         "task: action_recognition",
         f"description: {json.dumps(description)}",
         "model: model.py:build",
-        f"model_args: {{num_classes: {num_classes}}}",
+        f"model_args: {{num_classes: {num_classes}{widths_arg(entry)}}}",
         f'weights: {{path: weights.safetensors, sha256: "{"0" * 64}"}}',
         f"layers: {{{layers}}}",
         f"input: {{frames: {FRAMES}, size: {SIZE}{pathways}, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]}}",
@@ -104,13 +115,21 @@ def manifest_text(entry: Entry) -> str:
     ])
 
 
+def widths_arg(entry: Entry) -> str:
+    """The manifest's ``widths`` model argument (empty for the default widths)."""
+    return f", widths: [{', '.join(map(str, entry.widths))}]" if entry.widths else ""
+
+
 def model_text(entry: Entry) -> str:
     cls = ZOO[entry.arch]
     num_classes = get_world(entry.world).num_classes
     return (f'"""Zoo submission: {cls.__name__} trained on {entry.world} (docs/zoo.md)."""\n\n'
             f"from tasks.action_recognition.zoo import {cls.__name__}\n\n\n"
-            f"def build(num_classes: int = {num_classes}):\n"
-            f"    return {cls.__name__}(num_classes=num_classes)\n")
+            + (f"def build(num_classes: int = {num_classes}, widths: tuple[int, ...] = ()):\n"
+               f"    return {cls.__name__}(num_classes=num_classes, widths=tuple(widths))\n"
+               if entry.widths else
+               f"def build(num_classes: int = {num_classes}):\n"
+               f"    return {cls.__name__}(num_classes=num_classes)\n"))
 
 
 def write_submission(entry: Entry) -> None:

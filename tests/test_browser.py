@@ -110,14 +110,14 @@ def test_the_page_loads_sorts_filters_and_shows_what_it_should(driver, site, tmp
 
     driver.find_element("id", "filter-reset").click()
     select(driver, "dataset", "diving48")
-    assert visible_sections(driver) == ["action-recognition-diving48-stylize", "action-recognition-diving48-prestylized"]
+    assert visible_sections(driver) == ["action-recognition-diving48-kowal2022", "action-recognition-diving48-prestylized"]
     select(driver, "protocol", "prestylized")
     assert visible_sections(driver) == ["action-recognition-diving48-prestylized"]
     assert driver.find_element("id", "shown").text == "1 result shown"
 
     driver.find_element("id", "filter-reset").click()
     driver.find_element("id", "filter-text").send_keys("beta")
-    assert visible_sections(driver) == [TRUE_PAIRS, "action-recognition-synthetic-motion-stylize"]
+    assert visible_sections(driver) == [TRUE_PAIRS, "action-recognition-synthetic-motion-kowal2022"]
     assert visible_rows(driver, TRUE_PAIRS) == ["beta-2d"]
     driver.find_element("id", "filter-reset").click()
 

@@ -47,13 +47,13 @@ def test_sections_per_dataset_and_protocol_dynamically_biased_datasets_first():
     protocol; the same model's true and stylize results are never in one table."""
     headings = [line for line in golden().splitlines() if line.startswith("## ")]
     assert headings == [
-        "## action_recognition · diving48 · stylize pairs",
+        "## action_recognition · diving48 · kowal2022 pairs",
         "## action_recognition · diving48 · prestylized pairs",
         "## action_recognition · synthetic-motion · true pairs",
-        "## action_recognition · synthetic-motion · stylize pairs",
+        "## action_recognition · synthetic-motion · kowal2022 pairs",
         "## action_recognition · kinetics400 · prestylized pairs",
     ]
-    assert names(rows_of(golden(), "action_recognition · synthetic-motion · stylize pairs")) == ["beta-2d"]
+    assert names(rows_of(golden(), "action_recognition · synthetic-motion · kowal2022 pairs")) == ["beta-2d"]
     assert "beta-2d" in names(rows_of(golden(), "action_recognition · synthetic-motion · true pairs"))
 
 
@@ -61,8 +61,8 @@ def test_every_section_says_how_to_read_it():
     markdown = golden()
     sections = markdown.split("\n## ")[1:]
     assert sections and all("\n*How to read.* " in section for section in sections)
-    stylize = markdown.split("## action_recognition · diving48 · stylize pairs\n", 1)[1].split("\n## ")[0]
-    assert "real video" in stylize and "dynamically biased" in stylize and PROTOCOLS["stylize"].reading in stylize
+    kowal = markdown.split("## action_recognition · diving48 · kowal2022 pairs\n", 1)[1].split("\n## ")[0]
+    assert "real video" in kowal and "dynamically biased" in kowal and PROTOCOLS["kowal2022"].reading in kowal
 
 
 def test_every_registered_protocol_has_a_reading():
@@ -172,7 +172,7 @@ def test_plots_are_written_next_to_results_and_byte_stable(tmp_path):
     assert plots == sorted([
         tmp_path / "docs/leaderboard/action_recognition.png",
         submissions / "alpha-3d/results/synthetic-motion__true.png",
-        submissions / "alpha-3d/results/diving48__stylize.png",
+        submissions / "alpha-3d/results/diving48__kowal2022.png",
         submissions / "reported-paper/results/diving48__prestylized.png",
         submissions / "reported-paper/results/kinetics400__prestylized.png",
     ])

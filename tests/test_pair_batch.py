@@ -43,7 +43,7 @@ class Clips:
         return f"clips/{index}"
 
 
-def pending_pairs(count: int = 12, bank: str = "stylize"):
+def pending_pairs(count: int = 12, bank: str = "kowal2022"):
     source = Clips()
     protocol = parse_protocol(bank, AR, SPEC)
     plan = plan_pairs(count, len(source), seed=4)

@@ -13,8 +13,11 @@ from benchmark.api.tasks import get_task, task_names
 from benchmark.api.transforms import clips_to_input, frame_permutation, temporal_subsample
 from benchmark.errors import BenchmarkError
 from benchmark.measure.factors import DYNAMIC, STATIC
+from benchmark.pairs.appearance import parse_appearance_bank
 from benchmark.pairs.batch import render_pairs
 from benchmark.pairs.protocols import (
+    V3_BANK,
+    Kowal2022Pairs,
     StylizedPairs,
     TruePairs,
     parse_protocol,
@@ -58,10 +61,11 @@ class StubSource:
 
 
 @pytest.mark.parametrize("factor", [DYNAMIC, STATIC])
-def test_stylized_pairs(factor):
-    """The protocol cuts the clip to the model's frames and names two styles (different
-    for a dynamic pair, equal for a static one); rendering styles them."""
-    protocol = StylizedPairs(AR, None, InputSpec(frames=4, size=16))
+def test_kowal2022_pairs(factor):
+    """The papers' construction cuts the clip to the model's frames and names two styles
+    (different for a dynamic pair, equal for a static one); rendering styles them, and a
+    static pair's second clip is the same styled frames, permuted when the input is built."""
+    protocol = Kowal2022Pairs(AR, None, InputSpec(frames=4, size=16))
     plan = [p for p in plan_pairs(40, 3, seed=0) if p.factor == factor]
     for spec in plan[:5]:
         pending = protocol(StubSource(), spec)
@@ -69,7 +73,7 @@ def test_stylized_pairs(factor):
         assert np.array_equal(pending.a, seen) and np.array_equal(pending.b, seen)
         [pair] = render_pairs(AR, [pending], "cpu")
         assert pair.a.shape == pair.b.shape == (4, 16, 16, 3) and pair.styles is None
-        style_a, style_b = pending.styles
+        style_a, style_b = (protocol.styles[m] for m in pending.styles)
         assert np.array_equal(pair.a, style_frames(seen, style_a))
         if factor == DYNAMIC:  # same frames, same order, two different styles
             assert pair.shuffle_b is None and style_a != style_b
@@ -77,6 +81,30 @@ def test_stylized_pairs(factor):
         else:  # the same styled frames; the second clip's order is permuted later
             assert pair.shuffle_b is not None and style_a == style_b
             assert np.array_equal(pair.a, pair.b)
+
+
+@pytest.mark.parametrize("factor", [DYNAMIC, STATIC])
+def test_stylize_v3_pairs(factor):
+    """Protocol v3: a dynamic pair is the clip in two members of the v3 bank, a static pair
+    the clip in one member beside a frozen copy of itself (one of its frames, repeated)."""
+    protocol = StylizedPairs(AR, None, InputSpec(frames=4, size=16))
+    bank = parse_appearance_bank(V3_BANK)
+    assert protocol.text == "stylize" and protocol.version == "3"
+    plan = [p for p in plan_pairs(40, 3, seed=0) if p.factor == factor]
+    for spec in plan[:5]:
+        pending = protocol(StubSource(), spec)
+        seen = temporal_subsample(StubSource().clip(spec.item), 4)
+        [pair] = render_pairs(AR, [pending], "cpu")
+        first, second = pending.styles
+        assert np.array_equal(pair.a, bank.render(seen, first)) and pair.shuffle_b is None
+        if factor == DYNAMIC:
+            assert first != second and np.array_equal(pair.b, bank.render(seen, second))
+        else:
+            assert first == second
+            frozen = [k for k in range(4) if np.array_equal(pending.b, np.repeat(seen[k:k + 1], 4, 0))]
+            assert frozen, "the static partner is one of the seen frames, repeated"
+            assert np.array_equal(pair.b, bank.render(pending.b, first))
+            assert all(np.array_equal(pair.b[0], frame) for frame in pair.b)
 
 
 def test_shuffle_applies_after_subsampling_independently_per_pathway():
@@ -109,6 +137,7 @@ def test_true_protocol_refuses_real_data():
 def test_protocols_by_name():
     assert isinstance(parse_protocol("true", AR), TruePairs)
     assert isinstance(parse_protocol("stylize", AR), StylizedPairs)
+    assert isinstance(parse_protocol("kowal2022", AR), Kowal2022Pairs)
     with pytest.raises(BenchmarkError, match="unknown protocol 'nonsense'"):
         parse_protocol("nonsense", AR)
     assert torch.is_tensor(clips_to_input([StubSource().clip(0)], InputSpec(frames=4, size=8)))
@@ -116,16 +145,23 @@ def test_protocols_by_name():
 
 @pytest.mark.parametrize("task", task_names())
 def test_one_grammar_for_every_task(task):
-    """``stylize:<ids or names>`` chooses the style bank for every task; a bad id, a
-    one-style bank or an argument to ``true`` fails when parsed, before anything runs."""
+    """``kowal2022:<ids or names>`` chooses the style bank and ``stylize:<bank>`` the
+    appearance bank for every task; a bad id, a one-style bank, a bad bank or an argument
+    to ``true`` fails when parsed, before anything runs."""
     adapter = get_task(task)
-    assert parse_protocol("stylize:0,1", adapter).styles == (0, 1)
-    assert parse_protocol("stylize:randconv,sketch", adapter).styles == (0, 3)
-    assert parse_protocol("stylize:0,1", adapter).text == "stylize:0,1"
+    assert parse_protocol("kowal2022:0,1", adapter).styles == (0, 1)
+    assert parse_protocol("kowal2022:randconv,sketch", adapter).styles == (0, 3)
+    assert parse_protocol("kowal2022:0,1", adapter).text == "kowal2022:0,1"
+    assert parse_protocol("stylize:hue:4", adapter).bank_text == "hue:4"
+    assert parse_protocol("stylize", adapter).bank_text == V3_BANK
     with pytest.raises(BenchmarkError, match="unknown style '99'"):
-        parse_protocol("stylize:99", adapter)
+        parse_protocol("kowal2022:99", adapter)
     with pytest.raises(BenchmarkError, match="at least 2 different styles"):
-        parse_protocol("stylize:1,1", adapter)
+        parse_protocol("kowal2022:1,1", adapter)
+    with pytest.raises(BenchmarkError, match="beta must be in"):
+        parse_protocol("stylize:tone:4:7", adapter)
+    with pytest.raises(BenchmarkError, match="unknown family 'glitter'"):
+        parse_protocol("stylize:glitter:2", adapter)
     with pytest.raises(BenchmarkError, match="takes no argument"):
         parse_protocol("true:x", adapter)
     with pytest.raises(BenchmarkError, match="style_<k>"):
@@ -142,11 +178,13 @@ def test_every_text_naming_the_protocols_comes_from_the_catalog(capsys):
     from benchmark.pairs.protocols import PAIR_PROTOCOLS
 
     assert PAIR_PROTOCOLS.names() == sorted(PROTOCOLS)
-    assert grammar() == "true (synthetic only), stylize[:style ids or names, e.g. stylize:0,1], or prestylized:<root>"
+    assert grammar() == ("true (synthetic only), stylize[:appearance bank, e.g. stylize:hue:4] (protocol v3), "
+                         "kowal2022[:style ids or names, e.g. kowal2022:0,1] (the papers' construction), "
+                         "or prestylized:<root>")
     with pytest.raises(BenchmarkError, match=re.escape(f"Known: {grammar()}.")):
         parse_protocol("nonsense", None)
-    assert listed() == "`true`, `stylize`, `prestylized`"
-    assert "the pair protocol's name: true, stylize or prestylized" in COLUMNS["protocol"]
+    assert listed() == "`true`, `stylize`, `kowal2022`, `prestylized`"
+    assert "the pair protocol's name: true, stylize, kowal2022 or prestylized" in COLUMNS["protocol"]
     assert "{protocols}" in LEGEND
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "--help"])

@@ -103,15 +103,15 @@ def test_index_lists_every_section_and_row_with_its_data(built):
     index = (site / "index.html").read_text(encoding="utf-8")
     sections = re.findall(r'<section class="board-section" id="([^"]+)" data-task="([^"]+)" '
                           r'data-dataset="([^"]+)" data-protocol="([^"]+)">', index)
-    assert [s[2:] for s in sections] == [("diving48", "stylize"), ("diving48", "prestylized"),
-                                         ("synthetic-motion", "true"), ("synthetic-motion", "stylize"),
+    assert [s[2:] for s in sections] == [("diving48", "kowal2022"), ("diving48", "prestylized"),
+                                         ("synthetic-motion", "true"), ("synthetic-motion", "kowal2022"),
                                          ("kinetics400", "prestylized")]
     assert index.count('data-provenance="template"') == 1  # gamma, in its own table
     assert 'data-kind="template"' in index
     [(_, facets)] = [(a, t) for a, t in Parsed(index).scripts if a.get("type") == "application/json"]
     assert json.loads(facets) == {
         "dataset": ["diving48", "kinetics400", "synthetic-motion"],
-        "protocol": ["prestylized", "stylize", "true"],
+        "protocol": ["kowal2022", "prestylized", "true"],
         "provenance": ["reported", "submitted", "template", "verified"],
         "task": ["action_recognition"],
     }
@@ -121,7 +121,7 @@ def test_index_lists_every_section_and_row_with_its_data(built):
 def test_a_page_per_submission_with_metadata_layers_and_plots(built):
     site = built
     alpha = (site / "s" / "alpha-3d.html").read_text(encoding="utf-8")
-    assert "<h1>alpha-3d</h1>" in alpha and "synthetic-motion · true pairs" in alpha and "diving48 · stylize" in alpha
+    assert "<h1>alpha-3d</h1>" in alpha and "synthetic-motion · true pairs" in alpha and "diving48 · kowal2022" in alpha
     assert "net.res3" in alpha and "0.620 [0.580, 0.660]" in alpha  # the per-layer table
     assert "2.3 G" in alpha and "training data" in alpha
     assert 'src="alpha-3d/synthetic-motion__true.png"' in alpha

@@ -23,6 +23,7 @@ from tasks.synthetic.scene import render_layers
 ALL_WORLDS = [
     "synthetic-appearance",
     "synthetic-motion",
+    "synthetic-motion-woven",
     "synthetic-conflict",
     "synthetic-avos",
     "synthetic-vis",

@@ -110,6 +110,18 @@ def test_inconsistent_fields_are_named(measured, fields, field):
     assert any(field in p for p in problems)
 
 
+def test_a_result_of_an_older_construction_of_its_protocol_is_stale(measured):
+    """A ``stylize`` result measured before protocol v3 changed its construction is refused
+    with what to do; the same version under ``kowal2022`` (v2's construction) is valid."""
+    folder, path = measured
+    stale = path.with_name("synthetic-motion__stylize.json")
+    data = json.loads(path.read_text()) | {"pair_protocol": "stylize", "protocol_version": "2"}
+    stale.write_text(json.dumps(data))
+    problems = [p for p in validate_submission(folder) if str(stale) in p]
+    assert problems and "'protocol_version'" in problems[0] and "kowal2022" in problems[0]
+    assert "--update-results" in problems[0]
+
+
 def test_duplicate_results_are_caught(measured):
     folder, path = measured
     copy = path.with_name("synthetic-motion__true-again.json")

@@ -1,7 +1,7 @@
 """The validity study (studies/validity_study.py, docs/validity.md) and the real-footage
 motion measure (studies/measure_styles_real.py): rank agreement with hand-derived values,
-the committed study tables against the committed results, and the EPE script end to end on
-a video written here."""
+the pre-registered selection rule, the committed study tables against the committed
+results, and the EPE script end to end on a video written here."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ import numpy as np
 import pytest
 
 import studies.measure_styles_real as real_motion
-import studies.validity_study as validity
+from studies import validity_study as study
+from studies.agreement import agreement
+from studies.protocol_selection import Scored, choose
+from studies.validity_models import CONFIRMATION, DEVELOPMENT, FRAME_ONLY, canonical_layers
 from tests.fixtures.action_datasets import write_video
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,8 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_agreement_of_one_swapped_pair_among_four_models():
     # Concordant pairs 5 of 6, discordant 1: tau = (5 - 1) / 6; squared rank differences
     # 0 + 1 + 1 + 0: rho = 1 - 6 * 2 / (4 * 15) = 0.8; |diff| = (0, .1, .1, 0) -> 0.05.
-    study = validity
-    a = study.agreement([0.3, 0.4, 0.5, 0.6], [0.3, 0.5, 0.4, 0.6], replicates=200)
+    a = agreement([0.3, 0.4, 0.5, 0.6], [0.3, 0.5, 0.4, 0.6], replicates=200)
     assert a["kendall_tau"]["value"] == pytest.approx(2 / 3)
     assert a["spearman_rho"]["value"] == pytest.approx(0.8)
     assert a["mean_abs_diff"]["value"] == pytest.approx(0.05)
@@ -34,47 +36,59 @@ def test_agreement_of_one_swapped_pair_among_four_models():
 
 
 def test_agreement_of_a_shifted_copy_is_perfect_rank_agreement_with_an_offset():
-    study = validity
     truth = np.linspace(0.3, 0.7, 8)
-    a = study.agreement(truth, truth - 0.1, replicates=300)
+    a = agreement(truth, truth - 0.1, replicates=300)
     assert a["kendall_tau"] == {"value": pytest.approx(1.0), "low": pytest.approx(1.0), "high": pytest.approx(1.0)}
     assert a["mean_abs_diff"]["low"] == pytest.approx(0.1) and a["mean_abs_diff"]["high"] == pytest.approx(0.1)
-    reversed_ = study.agreement(truth, truth[::-1], replicates=50)
+    reversed_ = agreement(truth, truth[::-1], replicates=50)
     assert reversed_["kendall_tau"]["value"] == pytest.approx(-1.0)
     assert reversed_["spearman_rho"]["high"] == pytest.approx(-1.0)
 
 
 def test_agreement_needs_three_models_under_both_protocols():
-    study = validity
     with pytest.raises(ValueError, match="three or more"):
-        study.agreement([0.3, 0.4], [0.3, 0.4])
+        agreement([0.3, 0.4], [0.3, 0.4])
     with pytest.raises(ValueError):
-        study.agreement([0.3, 0.4, 0.5], [0.3, 0.4])
+        agreement([0.3, 0.4, 0.5], [0.3, 0.4])
 
 
-def test_study_protocols_are_true_stylize_and_every_two_style_bank():
-    study = validity
-    protocols = study.study_protocols((0, 1, 2, 3))
-    assert [p.argument for p in protocols[:2]] == ["true", "stylize"]
-    assert [p.argument for p in protocols[2:]] == ["stylize:0,1", "stylize:0,2", "stylize:0,3",
-                                                   "stylize:1,2", "stylize:1,3", "stylize:2,3"]
-    assert protocols[2].label == "stylize:randconv+colour_curve"
-    extra = study.study_protocols((0, 1), extra=((2, 9),))
-    assert [p.argument for p in extra] == ["true", "stylize", "stylize:0,1", "stylize:2,9"]
-    assert extra[-1].label == "stylize:hue_posterise+cv_edge_preserving"
-    assert extra[-1].folder(Path("submissions/zoo-x")).name == "2-9"
+def test_the_halves_are_disjoint_large_enough_and_each_has_a_frame_only_model():
+    assert not set(DEVELOPMENT) & set(CONFIRMATION)
+    assert len(DEVELOPMENT) >= 12 and len(CONFIRMATION) >= 12
+    assert set(FRAME_ONLY) & set(DEVELOPMENT) and set(FRAME_ONLY) & set(CONFIRMATION)
+    for name in (*DEVELOPMENT, *CONFIRMATION):
+        assert (ROOT / "submissions" / name / "submission.yaml").is_file(), name
+    assert canonical_layers(["stem", "res2", "res3", "res4", "res5"])["res3"] == "middle"
+
+
+def scored(name: str, tau: tuple[float, float], mad: tuple[float, float], frame: float) -> Scored:
+    return Scored(name, {"middle": tau[0], "last": tau[1]}, {"middle": mad[0], "last": mad[1]}, {"tsn": frame})
+
+
+def test_the_selection_rule_filters_then_takes_the_best_worst_layer_then_the_smaller_error():
+    """Step 1 drops a candidate too far from true (mean |Δ| 0.09) and one whose frame-only
+    model is off by 0.06; among the rest the best min(τ) wins, and within 0.02 of it the
+    smaller error; with nothing passing, τ alone decides."""
+    far = scored("far", (0.95, 0.95), (0.09, 0.01), 0.0)
+    frame = scored("frame", (0.95, 0.95), (0.01, 0.01), 0.06)
+    good = scored("good", (0.80, 0.90), (0.05, 0.06), 0.01)
+    close = scored("close", (0.79, 0.99), (0.02, 0.03), 0.01)
+    worse = scored("worse", (0.60, 0.99), (0.01, 0.01), 0.0)
+    chosen, passed = choose([far, frame, good, close, worse])
+    assert passed and chosen.candidate == "close"
+    chosen, passed = choose([far, frame])
+    assert not passed and chosen.candidate in ("far", "frame")
 
 
 def test_committed_study_tables_match_the_committed_results():
-    """docs/validity/shares.csv holds exactly the shares of the committed zoo results."""
-    study = validity
+    """docs/validity/shares.csv holds exactly the shares of the committed results."""
     table = ROOT / "docs" / "validity" / "shares.csv"
     if not table.is_file():
         pytest.fail("docs/validity/shares.csv is missing: run python -m studies.validity_study")
     committed = {(r["submission"], r["layer"], r["protocol"]): float(r["share"])
                  for r in csv.DictReader(table.open())}
-    rows = study.collect(study.zoo_submissions(), study.study_protocols()[:2])
-    assert len(rows) >= 8 * 2 * 5
+    rows = [r for r in study.collect(study.study_submissions()) if r["protocol"] in ("true", "stylize")]
+    assert len(rows) >= 24 * 2 * 5
     for row in rows:
         assert committed[(row["submission"], row["layer"], row["protocol"])] == pytest.approx(row["share"], abs=1e-6)
 
@@ -104,3 +118,19 @@ def test_real_footage_measure_names_a_missing_video(tmp_path):
     real = real_motion
     with pytest.raises(SystemExit, match="no such file"):
         real.main(["--videos", str(tmp_path / "absent.avi"), "--out", str(tmp_path)])
+
+
+def test_the_search_tool_measures_what_the_harness_measures(tmp_path):
+    """``studies.protocol_search``'s candidate ``tone:4:0.5+frozen`` builds the pairs of the
+    harness's ``stylize`` (v3) protocol: on the same plan both give the same shares."""
+    from benchmark.run.runner import RunOptions, run
+    from studies.protocol_search import measure
+    from tests.conftest import write_tiny_submission
+
+    folder = write_tiny_submission(tmp_path / "submissions")
+    searched = measure(folder, ["tone:4:0.5+frozen"], pairs=40, seed=0)
+    result, _ = run(folder, RunOptions(pairs=40, pair_protocol="stylize", bootstrap=0, eval_clips=10,
+                                       output=tmp_path / "out", progress=False))
+    harness = {layer.name: layer.dynamic_share.value for layer in result.layers}
+    assert harness == pytest.approx(searched["tone:4:0.5+frozen"], abs=1e-9)
+    assert searched["true"] != pytest.approx(searched["tone:4:0.5+frozen"], abs=1e-3)

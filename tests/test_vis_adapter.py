@@ -71,8 +71,10 @@ def test_the_synthetic_source_gives_clips_labels_and_true_pairs():
     assert source.label(0) == source.sample(0).instances[0].category_id - 1
     a, b = source.true_pair(0, 0, seed=7)  # dynamic pair: same motion, new appearance
     assert np.array_equal(a, clip) and not np.array_equal(a, b)
+    pair = parse_protocol("kowal2022", task)(source, PairSpec(pair_id=0, factor=1, item=0, seed=3))
+    assert pair.shuffle_b is not None  # the papers' static pair: the second clip's frames get permuted
     pair = parse_protocol("stylize", task)(source, PairSpec(pair_id=0, factor=1, item=0, seed=3))
-    assert pair.shuffle_b is not None  # static pair: the second clip's frames get permuted
+    assert pair.shuffle_b is None and all(np.array_equal(pair.b[0], f) for f in pair.b)  # v3: a frozen clip
     assert len(source.fingerprint()) == 64
 
 

@@ -113,7 +113,13 @@ class Task(ABC):
         appearance, other dynamics) and a frame-shuffle seed applied after temporal
         subsampling (None for none) - docs/METHOD.md §1.  It must keep
         :meth:`frames_of` unchanged (a static pair's second clip is styled like the first:
-        styling and the static partner commute)."""
+        styling and the static partner commute).  The papers' partner (``kowal2022``)."""
+
+    def motionless_partner(self, item: Any, rng: np.random.Generator) -> tuple[Any, int | None]:
+        """Protocol v3's static partner (docs/protocol_v3.md): ``item`` with its motion
+        removed and its appearance kept.  By default the task's :meth:`static_partner`
+        (a task whose motion is not in its frames, e.g. a flow input, keeps its own)."""
+        return self.static_partner(item, rng)
 
     # ------------------------------------------------------------------ model input
     @abstractmethod
@@ -165,6 +171,12 @@ class ClipTask(Task):
     def static_partner(self, item: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, int]:
         """The same clip, its frames to be permuted after temporal subsampling."""
         return item.copy(), int(rng.integers(2**31 - 1))
+
+    def motionless_partner(self, item: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, None]:
+        """One frame of the clip, drawn uniformly, repeated for the clip's length (a frozen clip)."""
+        from benchmark.api.transforms import frozen_clip
+
+        return frozen_clip(item, rng), None
 
     def model_input(self, items: Sequence[Frames], input: InputSpec, shuffle_seeds: Sequence[int | None]):
         from benchmark.api.transforms import clips_to_input

@@ -51,6 +51,13 @@ def frame_permutation(num_frames: int, rng: np.random.Generator) -> np.ndarray:
             return perm
 
 
+def frozen_clip(frames: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One of ``frames`` (T, H, W, 3), drawn uniformly, repeated T times: the clip with its
+    motion removed and its appearance kept (protocol v3's static partner)."""
+    index = int(rng.integers(len(frames)))
+    return np.repeat(frames[index:index + 1], len(frames), axis=0)
+
+
 def temporal_subsample(clip: Frames, frames: int | None) -> Frames:
     """The clip (T, ...) cut to ``frames`` uniformly spread frames (the clip itself when
     that keeps every frame in order, so subsampling twice is subsampling once)."""

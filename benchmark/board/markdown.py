@@ -74,6 +74,12 @@ do not edit by hand. How to submit: [CONTRIBUTING.md](CONTRIBUTING.md).
   from the published percentages (≈, no interval).
 - **Sections**: one per task, dataset and pair protocol. Rows measured on different pairs
   ({protocols}) are on different scales and never ranked together.
+- **Real-data scores** (`stylize`, protocol v3): checked against true pairs on 16 held-out
+  synthetic-world models, they rank models like ground truth at the last layer (Kendall τ 0.92)
+  and roughly at a middle layer (τ 0.73), within about 0.03 of the true share
+  ([docs/validity.md](docs/validity.md)). Compare them between models of one section; never with
+  `kowal2022`/`prestylized` rows (the papers' construction: compressed scale, middle layers
+  scrambled) or with published percentages.
 - **#**: the range of ranks a row can take given the 95 % intervals: best = 1 + the number
   of rows whose interval lies entirely above its own, worst = the number of rows whose
   interval does not lie entirely below its own (itself included); one number when its place

@@ -21,6 +21,9 @@ class ProtocolEntry:
     grammar: str
     reading: str
     implementation: str  # "module:attr"
+    #: The protocol version (:data:`benchmark.PROTOCOL_VERSION`) its construction last changed
+    #: in, which a run records: a result of an earlier version of it is stale.
+    version: str = "2"
 
 
 #: In the order the board lists a dataset's sections.
@@ -33,20 +36,35 @@ PROTOCOLS: dict[str, ProtocolEntry] = {
             implementation="benchmark.pairs.protocols:TruePairs",
         ),
         ProtocolEntry(
-            name="stylize", grammar="stylize[:style ids or names, e.g. stylize:0,1]",
-            reading="each clip in two procedural styles (a dynamic pair: motion kept, appearance changed) or "
-                    "in one style beside its static partner (a static pair: appearance kept, motion destroyed, "
-                    "e.g. the frames permuted)",
+            name="stylize", grammar="stylize[:appearance bank, e.g. stylize:hue:4] (protocol v3)",
+            reading="protocol v3: each clip in two calibrated appearances (luminance-keeping hue rotations with a "
+                    "mild tone curve: motion kept, appearance changed; a dynamic pair) or in one appearance beside a "
+                    "frozen copy of itself (one frame repeated: appearance kept, motion removed; a static pair); chosen "
+                    "and confirmed against true pairs on held-out models (docs/protocol_v3.md)",
             implementation="benchmark.pairs.protocols:StylizedPairs",
+            version="3",
+        ),
+        ProtocolEntry(
+            name="kowal2022", grammar="kowal2022[:style ids or names, e.g. kowal2022:0,1] (the papers' construction)",
+            reading="the papers' construction (protocol v2's stylize): each clip in two procedural styles or in one "
+                    "style beside its frames permuted; it ranks models only roughly like true pairs and compresses "
+                    "their scale (docs/validity.md)",
+            implementation="benchmark.pairs.protocols:Kowal2022Pairs",
         ),
         ProtocolEntry(
             name="prestylized", grammar="prestylized:<root>",
-            reading="like stylize, with the styles read from a pre-stylised copy of the dataset (the papers' "
+            reading="like kowal2022, with the styles read from a pre-stylised copy of the dataset (the papers' "
                     "stylised datasets)",
             implementation="benchmark.pairs.protocols:PrestylizedPairs",
         ),
     )
 }
+
+
+def protocol_version(text: str) -> str | None:
+    """The current version of the protocol named in ``text`` (None for an unknown name)."""
+    entry = PROTOCOLS.get(text.partition(":")[0])
+    return entry.version if entry else None
 
 
 def protocol_names() -> list[str]:

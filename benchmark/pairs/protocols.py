@@ -7,14 +7,20 @@ parsed (and checked) once when the command line is read:
 
 - ``true`` (synthetic worlds): re-render with the same dynamics and a new appearance seed
   (dynamic pair) or the same appearance and new dynamics (static pair);
-- ``stylize[:ids]`` (real video): the item in two different procedural styles (dynamic
-  pair), or in one style with the task's static partner (static pair: frames permuted
+- ``stylize[:bank]`` (real video; protocol version 3, docs/protocol_v3.md): the item in
+  two members of an appearance bank (:mod:`benchmark.pairs.appearance`; default
+  :data:`V3_BANK`, luminance-keeping hue rotations with a mild tone curve) for a dynamic
+  pair, or in one member beside its motionless partner (one frame repeated) for a static
+  pair (AVOS, whose motion is its flow image, keeps its flow colour jitter);
+- ``kowal2022[:ids]``: the papers' construction (version 2's ``stylize``): two procedural
+  styles (dynamic pair), or one style with the task's static partner (frames permuted
   after temporal subsampling for clips; the flow image colour-jittered for AVOS).
-  ``ids`` picks the style bank, e.g. ``stylize:0,1`` or ``stylize:randconv,sketch``.
-  Only the frames the model sees are styled, a batch at a time on the model's device
-  (:mod:`benchmark.pairs.batch`);
-- ``prestylized:<root>``: like ``stylize`` with the styles read from a pre-stylised copy
+  ``ids`` picks the style bank, e.g. ``kowal2022:0,1`` or ``kowal2022:randconv,sketch``;
+- ``prestylized:<root>``: like ``kowal2022`` with the styles read from a pre-stylised copy
   laid out as ``<root>/style_<k>/<video>/<frame>.jpg``.
+
+Only the frames the model sees are rendered, a batch at a time on the model's device
+(:mod:`benchmark.pairs.batch`).
 
 Protocols are task-agnostic: what a style changes in an item and how a static partner is
 built come from the task (:class:`benchmark.api.task.Task`).
@@ -29,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from benchmark.api.model_spec import InputSpec
-from benchmark.api.transforms import uniform_indices
+from benchmark.api.transforms import frozen_clip, uniform_indices
 from benchmark.errors import BenchmarkError, DataError
 from benchmark.measure.factors import DYNAMIC, STATIC
 from benchmark.pairs.catalog import PROTOCOLS, grammar
@@ -67,14 +73,16 @@ class PairClips:
     """The two items of a pair; ``shuffle_b`` seeds a frame permutation applied to the
     second item after temporal subsampling (per pathway) when the model input is built.
 
-    ``styles`` holds the style ids ``a`` and ``b`` are still to be rendered in (the
-    ``stylize`` protocol leaves styling to :func:`benchmark.pairs.batch.render_pairs`, which
-    styles a whole batch at once on the model's device); None when the items are final."""
+    ``styles`` holds the members of appearance bank ``bank`` (:mod:`benchmark.pairs.appearance`)
+    that ``a`` and ``b`` are still to be shown in (the ``stylize`` and ``kowal2022``
+    protocols leave that to :func:`benchmark.pairs.batch.render_pairs`, which renders a whole
+    batch at once on the model's device); None when the items are final."""
 
     a: Any
     b: Any
     shuffle_b: int | None = None
     styles: tuple[int, int] | None = None
+    bank: str | None = None
 
 
 class PairProtocol:
@@ -93,6 +101,11 @@ class PairProtocol:
     @property
     def text(self) -> str:
         return self.name if self.argument is None else f"{self.name}:{self.argument}"
+
+    @property
+    def version(self) -> str:
+        """The protocol version its construction last changed in (the catalog's), which a run records."""
+        return PROTOCOLS[self.name].version
 
     @classmethod
     def check_argument(cls, argument: str | None) -> None:
@@ -134,15 +147,33 @@ class TruePairs(PairProtocol):
         return PairClips(self.seen(a), self.seen(b))
 
 
-def choose_styles(styles: tuple[int, ...], spec: PairSpec) -> tuple[int, int, np.random.Generator]:
-    """The pair's two style ids: different for a dynamic pair, equal for a static pair;
-    and the pair's generator, which the static partner draws from next."""
+def choose_styles(count: int, spec: PairSpec) -> tuple[int, int, np.random.Generator]:
+    """The pair's two members of a bank of ``count``: different for a dynamic pair, equal
+    for a static pair; and the pair's generator, which the static partner draws from next."""
     rng = np.random.default_rng([spec.seed, 0x57])
-    first = int(rng.integers(len(styles)))
+    first = int(rng.integers(count))
     second = first
     if spec.factor == DYNAMIC:
-        second = (first + 1 + int(rng.integers(len(styles) - 1))) % len(styles)
-    return styles[first], styles[second], rng
+        second = (first + 1 + int(rng.integers(count - 1))) % count
+    return first, second, rng
+
+
+STATIC_PARTNERS = ("shuffle", "frozen", "reverse")
+
+
+def static_partner_frames(frames: np.ndarray, kind: str, rng: np.random.Generator
+                          ) -> tuple[np.ndarray, int | None]:
+    """A static partner of the frames the model sees (same appearance, other dynamics):
+    ``shuffle`` returns them with a permutation seed (applied when the input is built),
+    ``frozen`` one frame drawn uniformly, repeated (a clip with no motion), ``reverse``
+    the frames in reverse order."""
+    if kind == "shuffle":
+        return frames.copy(), int(rng.integers(2**31 - 1))
+    if kind == "frozen":
+        return frozen_clip(frames, rng), None
+    if kind == "reverse":
+        return np.ascontiguousarray(frames[::-1]), None
+    raise BenchmarkError(f"unknown static partner {kind!r} (known: {', '.join(STATIC_PARTNERS)})")
 
 
 def style_frames(frames: np.ndarray, style_id: int) -> np.ndarray:
@@ -168,47 +199,110 @@ def parse_style_bank(argument: str | None) -> tuple[int, ...]:
             ids.append(STYLES.get(token).id)
         else:
             known = ", ".join(f"{k}={name}" for k, name in enumerate(style_names()))
-            raise BenchmarkError(f"--pair-protocol stylize:{argument}: unknown style {token!r}. Styles: {known}.")
+            raise BenchmarkError(f"unknown style {token!r} in {argument!r}. Styles: {known}.")
     if len(set(ids)) < 2:
-        raise BenchmarkError(f"--pair-protocol stylize:{argument}: needs at least 2 different styles.")
+        raise BenchmarkError(f"style bank {argument!r}: needs at least 2 different styles.")
     return tuple(ids)
 
 
-class StylizedPairs(PairProtocol):
-    """Pairs on real video (docs/METHOD.md §1): the item in two different procedural styles
-    (dynamic pair), or in one style with the task's static partner (static pair).
+class AppearancePairs(PairProtocol):
+    """Pairs on real video (docs/METHOD.md §1): the item shown in two different members of
+    an appearance bank (dynamic pair), or in one member beside a static partner (static pair).
 
-    The pair leaves the protocol unstyled, cut to the frames the model sees, with its two
-    style ids (:attr:`PairClips.styles`): a batch is styled at once, on the model's device,
-    by :func:`benchmark.pairs.batch.render_pairs` (the static partner keeps the frames, so
-    styling after it equals styling before)."""
+    The pair leaves the protocol unrendered, cut to the frames the model sees, with its two
+    bank members (:attr:`PairClips.styles`): a batch is rendered at once, on the model's
+    device, by :func:`benchmark.pairs.batch.render_pairs`.  Subclasses set the bank text
+    (:attr:`bank_text`, a :mod:`benchmark.pairs.appearance` bank) and the static partner
+    (:meth:`partner`)."""
+
+    bank_text: str = ""
+
+    def __call__(self, source, spec: PairSpec) -> PairClips:
+        first, second, rng = choose_styles(self.bank_size, spec)
+        item = self.seen(source.clip(spec.item))
+        return self.pair(item, item, spec, rng, styles=(first, second))
+
+    @property
+    def bank_size(self) -> int:
+        from benchmark.pairs.appearance import parse_appearance_bank
+
+        return len(parse_appearance_bank(self.bank_text))
+
+    def partner(self, item: Any, rng: np.random.Generator) -> tuple[Any, int | None]:
+        """The static partner of ``item`` (same appearance, other dynamics)."""
+        raise NotImplementedError
+
+    def pair(self, a: Any, b: Any, spec: PairSpec, rng: np.random.Generator,
+             styles: tuple[int, int] | None = None) -> PairClips:
+        """The pair of ``a`` and ``b``; for a static pair, ``b`` is ``a``'s static partner."""
+        bank = self.bank_text if styles is not None else None
+        if spec.factor == STATIC:
+            b, shuffle = self.partner(a, rng)
+            return PairClips(a, b, shuffle, styles, bank)
+        return PairClips(a, b, None, styles, bank)
+
+
+#: Protocol v3's appearance bank (docs/protocol_v3.md: chosen on the development half).
+V3_BANK = "tone:4:0.5"
+
+
+class StylizedPairs(AppearancePairs):
+    """Protocol version 3 (docs/protocol_v3.md), the default on real video: a dynamic pair
+    is the item in two members of a calibrated appearance bank (default :data:`V3_BANK`;
+    ``stylize:<bank>`` names another, e.g. ``stylize:hue:4``), a static pair the item in one
+    member beside its motionless partner (:meth:`benchmark.api.task.Task.motionless_partner`:
+    one frame repeated for clips; tasks whose motion is not in their frames keep their own
+    static partner)."""
 
     name = "stylize"
 
     def __init__(self, task, argument: str | None, input: InputSpec | None = None) -> None:
         super().__init__(task, argument, input)
-        self.styles = parse_style_bank(argument)
+        self.bank_text = self.check_argument(argument)
 
     @classmethod
-    def check_argument(cls, argument: str | None) -> None:
-        parse_style_bank(argument)
+    def check_argument(cls, argument: str | None) -> str:
+        from benchmark.pairs.appearance import parse_appearance_bank
 
-    def __call__(self, source, spec: PairSpec) -> PairClips:
-        style_a, style_b, rng = choose_styles(self.styles, spec)
-        item = self.seen(source.clip(spec.item))
-        return self.pair(item, item, spec, rng, styles=(style_a, style_b))
+        text = argument if argument is not None else V3_BANK
+        try:
+            return parse_appearance_bank(text).text
+        except BenchmarkError as error:
+            raise BenchmarkError(f"--pair-protocol stylize:{argument}: {error}") from None
 
-    def pair(self, a: Any, b: Any, spec: PairSpec, rng: np.random.Generator,
-             styles: tuple[int, int] | None = None) -> PairClips:
-        """The pair of ``a`` and ``b``; for a static pair, ``b`` is ``a``'s static partner."""
-        if spec.factor == STATIC:
-            b, shuffle = self.task.static_partner(a, rng)
-            return PairClips(a, b, shuffle, styles)
-        return PairClips(a, b, None, styles)
+    def partner(self, item: Any, rng: np.random.Generator) -> tuple[Any, int | None]:
+        return self.task.motionless_partner(item, rng)
 
 
-class PrestylizedPairs(StylizedPairs):
-    """Like ``stylize``, with the styles read from a pre-stylised copy of the dataset laid
+class Kowal2022Pairs(AppearancePairs):
+    """The papers' construction (Kowal et al. 2022; protocol version 2's ``stylize``): the
+    item in two procedural styles (dynamic pair; default bank
+    :data:`benchmark.pairs.styles.DEFAULT_STYLES`, ``kowal2022:0,1`` names others) or in one style
+    beside the task's static partner (frames permuted after temporal subsampling for clips;
+    the flow image colour-jittered for AVOS).  Kept so that numbers measured with it stay
+    reproducible; it does not rank models like true pairs (docs/validity.md)."""
+
+    name = "kowal2022"
+
+    def __init__(self, task, argument: str | None, input: InputSpec | None = None) -> None:
+        super().__init__(task, argument, input)
+        self.styles = self.check_argument(argument)
+        self.bank_text = "styles:" + ",".join(map(str, self.styles))
+
+    @classmethod
+    def check_argument(cls, argument: str | None) -> tuple[int, ...]:
+        try:
+            return parse_style_bank(argument)
+        except BenchmarkError as error:
+            raise BenchmarkError(f"--pair-protocol kowal2022:{argument}: {error}") from None
+
+    def partner(self, item: Any, rng: np.random.Generator) -> tuple[Any, int | None]:
+        return self.task.static_partner(item, rng)
+
+
+class PrestylizedPairs(AppearancePairs):
+    """The papers' construction on their pre-stylised data: like ``kowal2022`` (the task's
+    static partner), with the styles read from a pre-stylised copy of the dataset laid
     out as ``<root>/style_<k>/<video>/<frame>.jpg``.  The source says which video folder
     and frames an item is (``prestyle_ref``); without frame indices, the source's
     ``num_frames`` are spread uniformly over the video's pre-stylised frames."""
@@ -230,8 +324,12 @@ class PrestylizedPairs(StylizedPairs):
         if not argument:
             raise BenchmarkError("--pair-protocol prestylized:<root>: give the folder holding style_<k>/.")
 
+    def partner(self, item: Any, rng: np.random.Generator) -> tuple[Any, int | None]:
+        return self.task.static_partner(item, rng)
+
     def __call__(self, source, spec: PairSpec) -> PairClips:
-        style_a, style_b, rng = choose_styles(self.styles, spec)
+        first, second, rng = choose_styles(len(self.styles), spec)
+        style_a, style_b = self.styles[first], self.styles[second]
         if not hasattr(source, "prestyle_ref"):
             raise DataError(f"dataset {source.name!r} has no videos to read pre-stylised copies of; "
                             "use --pair-protocol stylize.")

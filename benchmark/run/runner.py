@@ -436,6 +436,7 @@ def run_fields(ctx: RunContext) -> dict:
         dataset=DatasetInfo(name=ctx.dataset.name, split=ctx.source.split,
                             fingerprint=ctx.source.fingerprint(), num_items=len(ctx.source)),
         pair_protocol=ctx.protocol.text,
+        protocol_version=ctx.protocol.version,
         task_options=ctx.task_options.recorded(),
         seeds={"run": ctx.options.seed, "bootstrap": ctx.options.seed},
         run_options={"pairs": ctx.options.pairs, "seed": ctx.options.seed, "bootstrap": ctx.options.bootstrap,

@@ -50,7 +50,7 @@ Problem = tuple[str, str]  # (field, message)
 NAME = re.compile(NAME_PATTERN)  # a submission
 TOKEN = re.compile(LAYER_PATTERN)  # a layer name, a split
 MODULE = re.compile(MODULE_PATTERN)
-PROTOCOL = re.compile(r"^[a-z]+(:[A-Za-z0-9._,/+=@~-]{1,240})?$")  # name[:argument]
+PROTOCOL = re.compile(r"^[a-z][a-z0-9]*(:[A-Za-z0-9._,:/+=@~-]{1,240})?$")  # name[:argument]
 HEX64 = re.compile(SHA256_PATTERN)
 #: Longest free text (a citation, an environment string, a skipped clip id).
 MAX_TEXT = 400
@@ -123,7 +123,7 @@ def check_strings(result: Result) -> list[Problem]:
     match("dataset.fingerprint", result.dataset.fingerprint, HEX64, "a sha256 (64 lowercase hex digits)")
     match("weights_sha256", result.weights_sha256, HEX64, "a sha256 (64 lowercase hex digits)")
     match("pair_protocol", result.pair_protocol, PROTOCOL,
-          "a pair protocol name[:argument] (argument: [A-Za-z0-9._,/+=@~-], at most 240 characters)")
+          "a pair protocol name[:argument] (argument: [A-Za-z0-9._,:/+=@~-], at most 240 characters)")
     text("citation", result.citation)
     text("eval_unit", result.eval_unit, 16)
     text("main_metric", result.main_metric, 64)

@@ -33,6 +33,7 @@ from benchmark.api.model_spec import InputSpec
 from benchmark.api.tasks import find_dataset, get_task
 from benchmark.errors import BenchmarkError
 from benchmark.hashing import sha256_file
+from benchmark.pairs.catalog import protocol_version
 from benchmark.results.schema import (
     CURVE_SCHEMA,
     RESULT_SCHEMA,
@@ -49,7 +50,7 @@ from benchmark.validate.results import NAME, check_against_manifest, check_ident
 from benchmark.validate.results import check_result as check_numbers
 
 KNOWN_SUITE_VERSIONS = tuple(sorted({"0.1.0", "0.2.0", SUITE_VERSION}))
-KNOWN_PROTOCOL_VERSIONS = tuple(sorted({"1", PROTOCOL_VERSION}))
+KNOWN_PROTOCOL_VERSIONS = tuple(str(v) for v in range(1, int(PROTOCOL_VERSION) + 1))
 
 
 def _synthetic_source(task: str, dataset: str, split: str):
@@ -145,6 +146,14 @@ def _check_versions(path: Path, result: Result | CurveResult) -> list[str]:
     if result.protocol_version not in KNOWN_PROTOCOL_VERSIONS:
         problem("protocol_version", f"{result.protocol_version[:32]!r} is not a known protocol "
                 f"version ({', '.join(KNOWN_PROTOCOL_VERSIONS)})")
+    else:
+        current = protocol_version(result.pair_protocol)
+        ran_here = getattr(result, "provenance", None) != "reported"  # published figures were never run here
+        if ran_here and current is not None and int(result.protocol_version) < int(current):
+            problem("protocol_version", f"measured under version {result.protocol_version} of pair protocol "
+                    f"{result.pair_protocol.partition(':')[0]!r}, whose construction changed in version {current} "
+                    "(docs/protocol_v3.md): re-run it with --update-results (version 2's 'stylize' is "
+                    "'kowal2022' now)")
     return problems
 
 

@@ -15,6 +15,8 @@ SPEC = TaskSpec(
     datasets=(
         DatasetSpec(name="synthetic-motion", synthetic=True, pair_split="val", eval_split="test", bias="dynamic", unit="clip",
                     description="14 fine-grained motion classes, appearance random (Diving48/SSv2-like)"),
+        DatasetSpec(name="synthetic-motion-woven", synthetic=True, pair_split="val", eval_split="test", bias="dynamic",
+                    unit="clip", description="synthetic-motion's 14 motion classes in another texture family (woven)"),
         DatasetSpec(name="synthetic-appearance", synthetic=True, pair_split="val", eval_split="test", bias="static", unit="clip",
                     description="12 appearance classes, motion random (Kinetics-like)"),
         DatasetSpec(name="synthetic-conflict", synthetic=True, pair_split="val", eval_split="test", bias="dynamic", unit="clip",
@@ -39,6 +41,7 @@ PLUGIN = TaskPlugin(
     worlds={
         "synthetic-motion": "tasks.synthetic.action_worlds:MotionWorld",
         "synthetic-appearance": "tasks.synthetic.action_worlds:AppearanceWorld",
+        "synthetic-motion-woven": "tasks.synthetic.action_worlds:WovenMotionWorld",
         "synthetic-conflict": "tasks.synthetic.action_worlds:ConflictWorld",
     },
 )

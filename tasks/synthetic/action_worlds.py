@@ -2,6 +2,8 @@
 
 - ``synthetic-appearance``: label = appearance class (object hue x scene texture), motion random.
 - ``synthetic-motion``: label = fine-grained motion class, appearance random.
+- ``synthetic-motion-woven``: ``synthetic-motion`` in another texture family (plaid, zigzag
+  and hatched weaves, any hue): the same motion classes, looks no other world has.
 - ``synthetic-conflict``: label = motion class; appearance tied to the label with
   probability ``correlation`` in train/val, independent of it in test.
 """
@@ -16,6 +18,7 @@ from tasks.synthetic.appearance import (
     APPEARANCE_CLASSES,
     Appearance,
     class_appearance,
+    woven_appearance,
 )
 from tasks.synthetic.dynamics import MOTION_CLASSES, sample_trajectory
 from tasks.synthetic.scene import Scene
@@ -92,6 +95,19 @@ class MotionWorld(ActionWorld):
             appearance_class=int(rng.integers(self.num_appearance_classes)),
             motion_class=index % self.num_motion_classes,
         )
+
+
+class WovenMotionWorld(MotionWorld):
+    """``synthetic-motion``'s labels and dynamics with looks from the woven texture family
+    (:func:`tasks.synthetic.appearance.woven_appearance`): models trained here saw none of
+    the other worlds' textures (the protocol study's held-out world, docs/validity.md)."""
+
+    name = "synthetic-motion-woven"
+
+    def appearance(self, spec: ClipSpec) -> Appearance:
+        rng = rngs.generator(spec.appearance_seed, rngs.APPEARANCE)
+        background, look = woven_appearance(rng, OBJECT_RADIUS)
+        return Appearance(background=background, objects=(look,))
 
 
 class ConflictWorld(MotionWorld):

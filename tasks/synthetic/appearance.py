@@ -7,7 +7,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from tasks.synthetic.patterns import BACKGROUND_FAMILIES, FILL_FAMILIES, Color, Pattern
+from tasks.synthetic.patterns import (
+    BACKGROUND_FAMILIES,
+    FILL_FAMILIES,
+    WOVEN_FAMILIES,
+    Color,
+    Pattern,
+)
 from tasks.synthetic.shapes import SHAPES
 
 HUE_FAMILIES: tuple[str, ...] = ("red", "yellow", "green", "blue")
@@ -129,6 +135,31 @@ def sample_look(
     return ObjectLook(shape=shape, radius=radius, fill=fill)
 
 
+def woven_appearance(
+    rng: np.random.Generator, radius_range: tuple[float, float]
+) -> tuple[Pattern, ObjectLook]:
+    """Background and object from the woven texture family (plaid, zigzag, hatch), which
+    no other world uses: a saturated-and-dark background weave, an object of any hue woven
+    in a finer texture of the same family set."""
+    family = WOVEN_FAMILIES[int(rng.integers(len(WOVEN_FAMILIES)))]
+    hue = float(rng.uniform(0.0, 360.0))
+    colors = (
+        _hsv(hue, float(rng.uniform(0.35, 0.7)), float(rng.uniform(0.15, 0.35))),
+        _hsv(hue + float(rng.uniform(90.0, 180.0)), float(rng.uniform(0.2, 0.5)), float(rng.uniform(0.55, 0.8))),
+    )
+    background = Pattern(
+        family=family,
+        frequency=float(rng.uniform(3.0, 6.0)),
+        angle=float(rng.uniform(0.0, 2 * np.pi)),
+        phase=(float(rng.uniform(0.0, 1.0)), float(rng.uniform(0.0, 1.0))),
+        colors=colors,
+    )
+    look = random_look(rng, SHAPES[int(rng.integers(len(SHAPES)))], radius_range)
+    fill_family = WOVEN_FAMILIES[int(rng.integers(len(WOVEN_FAMILIES)))]
+    fill = replace(look.fill, family=fill_family, frequency=float(rng.uniform(1.0, 1.8)))
+    return background, replace(look, fill=fill)
+
+
 def camouflaged(look: ObjectLook, background: Pattern, rng: np.random.Generator) -> ObjectLook:
     """``look`` wearing the background's texture, taken from a random place of it."""
     offset = (float(rng.uniform(0.0, 1.0)), float(rng.uniform(0.0, 1.0)))
@@ -168,6 +199,7 @@ __all__ = [
     "SHAPES",
     "SCENE_GROUPS",
     "camouflaged",
+    "woven_appearance",
     "class_appearance",
     "class_look",
     "class_parts",

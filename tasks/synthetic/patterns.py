@@ -13,6 +13,9 @@ import numpy as np
 
 BACKGROUND_FAMILIES: tuple[str, ...] = ("stripes", "checker", "dots", "gradient", "blobs", "rings")
 FILL_FAMILIES: tuple[str, ...] = ("stripes", "checker", "dots", "split")
+#: A second texture family, absent from the worlds above (the woven world:
+#: :class:`tasks.synthetic.action_worlds.WovenMotionWorld`): crossed, zig-zag and hatched weaves.
+WOVEN_FAMILIES: tuple[str, ...] = ("plaid", "zigzag", "hatch")
 
 Color = tuple[float, float, float]
 
@@ -57,6 +60,25 @@ def field(p: Pattern, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         du, dv = u - ph0, v - ph1
         s = np.floor(np.sqrt(du * du + dv * dv) * f)
         return (s - 2 * np.floor(s * 0.5)).astype(np.float32)
+    if p.family == "plaid":
+        a = (u * ca + v * sa) * f + ph0
+        b = (v * ca - u * sa) * f + ph1
+        # two crossed square-wave gratings of unequal duty: four levels folded to [0, 1]
+        ga = (a - np.floor(a) < 0.35).astype(np.float32)
+        gb = (b - np.floor(b) < 0.6).astype(np.float32)
+        return (0.5 * ga + 0.5 * gb).astype(np.float32)
+    if p.family == "zigzag":
+        a = (u * ca + v * sa) * f + ph0
+        b = (v * ca - u * sa) * f * np.float32(2.0) + ph1
+        tri = np.abs(b - 2 * np.floor(b * 0.5) - 1)  # triangle wave in [0, 1]
+        s = np.floor(a + 0.5 * tri)
+        return (s - 2 * np.floor(s * 0.5)).astype(np.float32)
+    if p.family == "hatch":
+        a = (u * ca + v * sa) * f + ph0
+        b = (u * sa - v * ca) * f + ph1
+        la = (a - np.floor(a) < 0.22).astype(np.float32)
+        lb = (b - np.floor(b) < 0.22).astype(np.float32)
+        return np.maximum(la, lb).astype(np.float32)
     if p.family == "blobs":
         acc = np.zeros(np.broadcast_shapes(np.shape(u), np.shape(v)), dtype=np.float32)
         for kx, ky, ph in p.waves:
