@@ -15,6 +15,8 @@ from benchmark.argtypes import (
     positive_int,
 )
 from benchmark.errors import BenchmarkError
+from benchmark.run_schema import add_flags as add_recorded_flags
+from benchmark.run_schema import recorded
 from benchmark.safeguards import DEFAULT_MEMORY_LIMIT_GIB, Terminated
 
 EPILOG = """examples:
@@ -46,15 +48,10 @@ def _run_options(args: argparse.Namespace):
         dataset=args.dataset,
         data_root=args.data_root,
         split=args.split,
-        pairs=args.pairs,
-        batch_size=args.batch_size,
+        **recorded(args),
         device=args.device,
-        precision=args.precision,
-        seed=args.seed,
         pair_protocol=args.pair_protocol,
         task_options=tuple(args.task_option or ()),
-        bootstrap=args.bootstrap,
-        eval_clips=args.eval_clips,
         workers=args.workers,
         resume=args.resume,
         restart=args.restart,
@@ -154,6 +151,12 @@ def _changed(args: argparse.Namespace) -> int:
 def _leaderboard(args: argparse.Namespace) -> int:
     from benchmark.leaderboard import check_leaderboard, write_leaderboard
 
+    if not args.submissions.is_dir():
+        raise BenchmarkError(f"--submissions {args.submissions}: no such folder; give the folder that holds "
+                             "the submission folders (default: submissions).")
+    if args.output.is_dir():
+        raise BenchmarkError(f"--output {args.output}: a folder; give the markdown file to write, e.g. "
+                             f"{args.output / 'leaderboard.md'}.")
     if args.check:
         if args.html or args.export:
             raise BenchmarkError("--check compares leaderboard.md only; run --html/--export without --check.")
@@ -237,20 +240,13 @@ def _add_run_flags(run: argparse.ArgumentParser) -> None:
     run.add_argument("--dataset", help="dataset name (default: the manifest's first dataset)")
     run.add_argument("--data-root", type=Path, help="root of a real dataset in its published layout")
     run.add_argument("--split", help="split to measure on (default: the dataset's evaluation split)")
-    run.add_argument("--pairs", type=positive_int, default=1000, help="number of pairs (default 1000)")
-    run.add_argument("--batch-size", type=positive_int, default=16, help="pairs per forward pass (default 16)")
+    add_recorded_flags(run)  # --pairs, --seed, --bootstrap, --batch-size, --eval-clips, --precision
     run.add_argument("--device", type=device, default="cpu", help="cpu, cuda or cuda:N (default cpu)")
-    run.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
-                     help="the model forward's precision (autocast; fp16 on CUDA only; recorded)")
-    run.add_argument("--seed", type=non_negative_int, default=0, help="seed of pair sampling and bootstrap")
     run.add_argument("--pair-protocol",
                      help="true (synthetic only), stylize[:style ids or names, e.g. stylize:0,1], "
                      "or prestylized:<root> (default: true on synthetic data, else stylize)")
     run.add_argument("--task-option", action="append", metavar="KEY=VALUE",
                      help="a task option, e.g. flow.method=dis for AVOS (repeatable; `list` shows them)")
-    run.add_argument("--bootstrap", type=non_negative_int, default=200, help="bootstrap replicates (0: no intervals)")
-    run.add_argument("--eval-clips", type=positive_int,
-                     help="evaluate the metric on the first N units (clips, AVOS sequences, VIS videos)")
     run.add_argument("--workers", type=non_negative_int, default=0, help="DataLoader workers for decoding")
     run.add_argument("--threads", type=positive_int, help="CPU threads for torch (e.g. 1 on a busy machine)")
     run.add_argument("--resume", action="store_true", help="continue an interrupted run from its checkpoint")
