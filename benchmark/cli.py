@@ -17,7 +17,7 @@ from benchmark.argtypes import (
 from benchmark.errors import BenchmarkError
 from benchmark.run_schema import add_flags as add_recorded_flags
 from benchmark.run_schema import recorded
-from benchmark.safeguards import DEFAULT_MEMORY_LIMIT_GIB, Terminated
+from benchmark.safeguards import DEFAULT_MEMORY_LIMIT_GIB, Terminated, interrupt_on_sigterm
 
 EPILOG = """examples:
   python -m benchmark run submissions/c3d-synthetic            # synthetic default, CPU; writes runs/c3d-synthetic/
@@ -372,7 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with interrupt_on_sigterm():  # every command: temporary files are removed on SIGTERM as on Ctrl-C
+            return args.func(args)
     except BenchmarkError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -39,10 +39,11 @@ import torch
 from tabulate import tabulate
 from tqdm import tqdm
 
+from benchmark.checkpoint_file import read_checkpoint, write_checkpoint
 from benchmark.clips import LoadedItems, iterate_loaded
 from benchmark.distributed import close_distributed, gather_lists, init_distributed
 from benchmark.errors import BenchmarkError, DataError
-from benchmark.estimator import StaticDynamicEstimator, save_atomic
+from benchmark.estimator import StaticDynamicEstimator
 from benchmark.flops import first_loadable
 from benchmark.hashing import sha256_file
 from benchmark.intervals import MIN_PAIRS_FOR_INTERVAL
@@ -140,11 +141,9 @@ class RunContext:
         return self.submission.manifest.input
 
     def save_checkpoint(self) -> None:
-        save_atomic(
-            {"key": self.key, "estimator": self.estimator.state_dict(), "done": self.done,
-             "skipped": self.skipped, "evaluation": self.evaluation},
-            self.checkpoint,
-        )
+        write_checkpoint(self.checkpoint, self.key,
+                         {"estimator": self.estimator.state_dict(), "done": self.done, "skipped": self.skipped,
+                          "evaluation": self.evaluation})
 
 
 # --------------------------------------------------------------------------- 1. prepare
@@ -300,12 +299,7 @@ def resume_checkpoint(ctx: RunContext) -> None:
             f"{checkpoint}: an interrupted run of this submission, dataset and protocol left a checkpoint. "
             "Rerun with --resume to continue it, or with --restart to discard it and start over."
         )
-    try:
-        saved = torch.load(checkpoint, weights_only=True)
-        key = saved["key"]
-    except Exception as error:  # noqa: BLE001 - a truncated or foreign file
-        raise BenchmarkError(f"{checkpoint}: not a readable checkpoint ({type(error).__name__}: {error}); "
-                             "rerun with --restart to discard it.") from None
+    key, saved = read_checkpoint(checkpoint)  # its content authenticated (an HMAC)
     if key != ctx.key:
         raise BenchmarkError(
             f"{checkpoint}: the checkpoint was made with other options, model or data "

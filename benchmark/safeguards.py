@@ -41,24 +41,28 @@ def output_folder(output: Path | None, update_results: bool, results_dir: Path, 
     return results_dir if update_results else RUNS_DIR / name
 
 
-def _measured_pairs(path: Path) -> int | None:
+def _measured(path: Path) -> tuple[str | None, int | None]:
+    """The submission and pairs of the result or curve at ``path`` (None, None: unreadable)."""
     from benchmark.results import CURVES_DIR, read_curve, read_result
 
     try:
         if path.parent.name == CURVES_DIR:  # a training curve: every point has the same pairs
-            pairs = read_curve(path).points[-1].pairs
+            curve = read_curve(path)
+            owner, pairs = curve.submission, curve.points[-1].pairs
         else:
-            pairs = read_result(path).pairs
+            result = read_result(path)
+            owner, pairs = result.submission, result.pairs
     except BenchmarkError:
-        return None
-    return pairs.get("dynamic", 0) + pairs.get("static", 0)
+        return None, None
+    return owner, pairs.get("dynamic", 0) + pairs.get("static", 0)
 
 
 def check_output(folder: Path, file_name: str, results_dir: Path, update_results: bool, pairs: int,
                  force: bool) -> None:
     """Refuse, before anything is computed, to write where the result cannot or should not go:
     a folder that is a file, a committed result without ``--update-results``, or a result
-    measured with more pairs than ``pairs`` (or unreadable) without ``--force``."""
+    measured with more pairs than ``pairs`` (or unreadable) without ``--force``, or another
+    submission's result (submissions sharing an ``--output`` never replace each other's)."""
     folder = Path(folder)
     for parent in (folder, *folder.parents):
         if parent.exists() and not parent.is_dir():
@@ -73,7 +77,11 @@ def check_output(folder: Path, file_name: str, results_dir: Path, update_results
     if committed and not update_results:
         raise BenchmarkError(f"{path} is a committed result of the submission; rerun with --update-results to "
                              "replace it (or --output DIR to write elsewhere). Nothing was computed.")
-    existing = _measured_pairs(path)
+    owner, existing = _measured(path)
+    submission = Path(results_dir).resolve().parent.name
+    if owner is not None and owner != submission:
+        raise BenchmarkError(f"{path} holds a result of submission {owner!r}, not {submission!r}: give each "
+                             "submission its own --output folder. Nothing was computed.")
     if force:
         return
     if existing is None:

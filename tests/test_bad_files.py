@@ -7,14 +7,19 @@ and aliases, a key twice, out-of-bounds run options.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import shutil
+import signal
 from dataclasses import fields
 
 import pytest
+import torch
 
+from benchmark.checkpoint_file import read_checkpoint, write_checkpoint
 from benchmark.cli import main
-from benchmark.errors import ManifestError, ResultError
+from benchmark.errors import BenchmarkError, ManifestError, ResultError
 from benchmark.leaderboard import build
 from benchmark.manifest import read_manifest
 from benchmark.results import read_result
@@ -163,3 +168,55 @@ def test_leaderboard_output_folder_and_missing_submissions_are_clear_errors(two,
                  str(tmp_path / "board.md"), "--check"]) == 2
     assert "--submissions" in one_error(capsys)
     shutil.rmtree(tmp_path / "submissions")
+
+
+# --------------------------------------------------------------------------- outputs, checkpoints, SIGTERM
+
+
+def test_two_submissions_never_share_an_output(two, tmp_path, capsys, monkeypatch):
+    good, bad = two
+    out = tmp_path / "shared"
+    out.mkdir()
+    [result] = list((good / "results").glob("*.json"))
+    shutil.copy(result, out / result.name)
+    monkeypatch.setattr("benchmark.runner.ModelProcess", lambda *a: pytest.fail("built the model"))
+    assert main(["run", str(bad), "--output", str(out), "--force", "--no-progress"]) == 2
+    err = one_error(capsys)
+    assert "submission 'good'" in err and "its own --output" in err
+    assert (out / result.name).read_bytes() == result.read_bytes()
+
+
+def test_a_checkpoint_whose_content_was_changed_is_refused(tmp_path):
+    path = tmp_path / "run.ckpt.pt"
+    key = {"submission": "tiny", "pairs": 24}
+    write_checkpoint(path, key, {"done": 16, "estimator": {"sum": torch.ones(3)}})
+    assert read_checkpoint(path)[1]["done"] == 16
+    saved = torch.load(path, weights_only=True)
+    state = torch.load(io.BytesIO(saved["state"]), weights_only=True)
+    state["estimator"]["sum"] *= 10  # the numbers edited, the key and the MAC kept
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    torch.save(saved | {"state": buffer.getvalue()}, path)
+    with pytest.raises(BenchmarkError, match="changed after it was saved"):
+        read_checkpoint(path)
+    torch.save(saved | {"key": key | {"pairs": 10_000}}, path)  # a key edited to match another run
+    with pytest.raises(BenchmarkError, match="changed after it was saved"):
+        read_checkpoint(path)
+
+
+def test_no_temporary_file_is_left_after_sigterm(two, tmp_path, monkeypatch):
+    """SIGTERM arrives while the board's file is being written: the command exits 143 and
+    leaves no temporary file (every command runs with SIGTERM raising like Ctrl-C)."""
+    import benchmark.files
+
+    replace = os.replace
+
+    def terminated_while_writing(source, target):
+        os.kill(os.getpid(), signal.SIGTERM)
+        replace(source, target)
+
+    monkeypatch.setattr(benchmark.files.os, "replace", terminated_while_writing)
+    assert main(["leaderboard", "--submissions", str(tmp_path / "submissions"), "--output",
+                 str(tmp_path / "board.md"), "--no-plots"]) == 143
+    monkeypatch.undo()
+    assert list(tmp_path.rglob("*.tmp")) == [] and not (tmp_path / "board.md").exists()

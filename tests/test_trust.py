@@ -22,6 +22,7 @@ from safetensors.torch import save_file
 import benchmark.runner as runner_module
 from benchmark.board import Row, ranked
 from benchmark.changes import changed_submissions
+from benchmark.checkpoint_file import read_checkpoint
 from benchmark.cli import main
 from benchmark.download import check_https, fetch_pinned, stream_verified
 from benchmark.errors import BenchmarkError, EstimatorError, WeightsError
@@ -600,7 +601,7 @@ def test_10_interrupted_only_when_interrupted_and_checkpoints_are_kept(tiny_subm
     assert "Interrupted: progress saved" in capsys.readouterr().out
     checkpoint = out / ".partial" / "synthetic-motion__true.json.ckpt.pt"
     assert checkpoint.is_file() and signal.getsignal(signal.SIGTERM) is handler
-    saved = torch.load(checkpoint, weights_only=True)
+    _, saved = read_checkpoint(checkpoint)
     assert saved["done"] == 16  # the interrupted batch entered whole (8 pairs each), counted with it
     restore()
 
