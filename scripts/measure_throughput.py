@@ -6,7 +6,7 @@ For a chosen submission and each pair protocol, prints the marginal seconds per 
   input shape, in batches of ``2 x batch`` clips (the two clips of ``batch`` pairs), no hooks;
 - **harness**: the ``measure pairs`` stage of ``benchmark run`` (loading or rendering the
   pairs in DataLoader workers, styling, model input, the batch through the channel to the
-  model's own process - :mod:`benchmark.model_process` -, its forward with the layer probe
+  model's own process - :mod:`benchmark.isolation.process` -, its forward with the layer probe
   there, the pooled features back, estimator),
 
 taken as the difference between a ``--large``- and a ``--small``-pair run divided by the
@@ -35,15 +35,15 @@ from pathlib import Path
 
 import torch
 
-from benchmark.estimator import StaticDynamicEstimator
-from benchmark.runner import RunContext, RunOptions, measure_pairs, prepare
-from benchmark.submission import build_model
+from benchmark.measure.estimator import StaticDynamicEstimator
+from benchmark.run.runner import RunContext, RunOptions, measure_pairs, prepare
+from benchmark.submission.model import build_model
 
 # A harness from before --precision (to measure it side by side) has no such run option;
 # asked by the option, not by importing the module (an editable install of another
 # checkout would provide a module this harness does not have).
 if "precision" in {f.name for f in fields(RunOptions)}:
-    from benchmark.precision import with_precision
+    from benchmark.run.precision import with_precision
 else:
     with_precision = None
 

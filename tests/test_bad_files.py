@@ -17,16 +17,16 @@ from dataclasses import fields
 import pytest
 import torch
 
-from benchmark.checkpoint_file import read_checkpoint, write_checkpoint
+from benchmark.api.run_options import NAMES, RECORDED, RunRecord
+from benchmark.board.markdown import build
 from benchmark.cli import main
 from benchmark.errors import BenchmarkError, ManifestError, ResultError
-from benchmark.leaderboard import build
-from benchmark.manifest import read_manifest
-from benchmark.results import read_result
-from benchmark.run_schema import NAMES, RECORDED, RunRecord
-from benchmark.runner import RunOptions
+from benchmark.results.schema import read_result
+from benchmark.run.checkpoint_file import read_checkpoint, write_checkpoint
+from benchmark.run.runner import RunOptions
+from benchmark.submission.manifest import read_manifest
 from benchmark.untrusted import MAX_DEPTH
-from benchmark.validate import validate_submission
+from benchmark.validate.submission import validate_submission
 from tests.conftest import write_tiny_submission
 from tests.fixtures.results import measured_result
 
@@ -179,7 +179,7 @@ def test_two_submissions_never_share_an_output(two, tmp_path, capsys, monkeypatc
     out.mkdir()
     [result] = list((good / "results").glob("*.json"))
     shutil.copy(result, out / result.name)
-    monkeypatch.setattr("benchmark.runner.ModelProcess", lambda *a: pytest.fail("built the model"))
+    monkeypatch.setattr("benchmark.run.runner.ModelProcess", lambda *a: pytest.fail("built the model"))
     assert main(["run", str(bad), "--output", str(out), "--force", "--no-progress"]) == 2
     err = one_error(capsys)
     assert "submission 'good'" in err and "its own --output" in err

@@ -19,12 +19,19 @@ from pathlib import Path
 import pytest
 import torch
 
-import benchmark.model_process as model_process
-from benchmark.channel import Buffer, ChannelError, new_buffer, read_header, read_tree, write_tree
+import benchmark.isolation.process as model_process
 from benchmark.cli import main
-from benchmark.results import read_result
-from benchmark.runner import RunOptions, run
-from benchmark.sandbox import namespaces_available
+from benchmark.isolation.channel import (
+    Buffer,
+    ChannelError,
+    new_buffer,
+    read_header,
+    read_tree,
+    write_tree,
+)
+from benchmark.isolation.sandbox import namespaces_available
+from benchmark.results.schema import read_result
+from benchmark.run.runner import RunOptions, run
 from tests.conftest import TINY_MODEL, write_tiny_submission
 
 FAST = dict(pairs=24, batch_size=8, eval_clips=8, bootstrap=20, progress=False)
