@@ -136,7 +136,7 @@ def _set_threads(threads: int | None) -> None:
 
 
 def _changed(args: argparse.Namespace) -> int:
-    from benchmark.validate.submission.changes import changed_submissions, is_runnable
+    from benchmark.validate.changes import changed_submissions, is_runnable
 
     end = "\0" if args.null else "\n"
     for folder in changed_submissions(args.base, args.submissions):

@@ -290,7 +290,7 @@ def validate_submission(folder: str | Path, base: str | None = None) -> list[str
     folder = Path(folder)
     problems: list[str] = []
     if base is not None:
-        from benchmark.validate.submission.changes import removed_results
+        from benchmark.validate.changes import removed_results
 
         problems += removed_results(folder, base)
     links = symlinks(folder)
