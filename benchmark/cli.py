@@ -136,9 +136,19 @@ def _set_threads(threads: int | None) -> None:
 
 
 def _changed(args: argparse.Namespace) -> int:
-    from benchmark.validate.changes import changed_submissions, is_runnable
+    from benchmark.validate.changes import changed_outside, changed_submissions, is_runnable
 
     end = "\0" if args.null else "\n"
+    if args.outside:
+        outside = changed_outside(args.base, args.submissions)
+        for path in outside:
+            sys.stdout.write(path + end)
+        if outside and changed_submissions(args.base, args.submissions):
+            print(f"error: this change touches a submission and {len(outside)} path(s) outside "
+                  f"{args.submissions}/ (e.g. {outside[0]!r}); a submission pull request changes only its "
+                  "folder: send the rest as its own pull request.", file=sys.stderr)
+            return 1
+        return 0
     for folder in changed_submissions(args.base, args.submissions):
         if not args.runnable or is_runnable(folder):
             if not args.null and ("\n" in folder.as_posix() or not folder.as_posix().isprintable()):
@@ -310,6 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     changed = sub.add_parser("changed", help="submission folders changed since a git ref (e.g. changed --base origin/main)")
     changed.add_argument("--base", metavar="REF", required=True, help="git ref to compare with")
     changed.add_argument("--submissions", type=Path, default=Path("submissions"))
+    changed.add_argument("--outside", action="store_true",
+                         help="list every changed path outside --submissions instead (exit 1 when submissions "
+                         "changed too)")
     changed.add_argument("--runnable", action="store_true",
                          help="only existing folders that are not 'reported' entries (what CI smoke-runs)")
     changed.add_argument("-z", "--null", action="store_true",
