@@ -115,9 +115,14 @@ def test_the_seven_line_forgery_fails_run_and_reproduce(tmp_path, capsys, honest
     assert "exited with status 0" in captured.err and "reproduced (" not in captured.out
 
 
-def test_the_harness_process_never_imports_submission_code(tiny_submission, tmp_path):
-    run(tiny_submission, RunOptions(output=tmp_path / "out", **FAST))
-    assert not [name for name in sys.modules if name.startswith("_submission_")]
+def test_the_harness_process_never_imports_submission_code(tiny_submission, tmp_path, monkeypatch):
+    import benchmark.submission.model as building
+
+    for name in [name for name in sys.modules if name.startswith("_submission_")]:
+        monkeypatch.delitem(sys.modules, name)  # left by other tests that build models on purpose
+    monkeypatch.setattr(building, "import_model_factory", lambda *a: pytest.fail("imported model.py here"))
+    result, _ = run(tiny_submission, RunOptions(output=tmp_path / "out", **FAST))
+    assert result.metrics and not [name for name in sys.modules if name.startswith("_submission_")]
 
 
 # --------------------------------------------------------------------------- patches and side effects
