@@ -31,9 +31,11 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import torch
 from tabulate import tabulate
@@ -320,14 +322,15 @@ def _pair_id(source: Source, spec: PairSpec) -> str:
     return source.clip_id(spec.item)
 
 
-def forward_pairs(model: ModelProcess, task: Task, spec, device: str, items: list
-                  ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], list[int], list[int]]:
+def forward_pairs(features: Callable[[Any, int], dict[str, torch.Tensor]], task: Task, spec, device: str,
+                  items: list) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], list[int], list[int]]:
     """One batch of loaded pairs (``Loaded`` items keyed by :class:`PairSpec`, valued by
     :class:`~benchmark.pairs.protocols.PairClips`) through the model: the arguments of
     :meth:`StaticDynamicEstimator.update` (features of the first and second clips,
-    factors, pair ids)."""
+    factors, pair ids); ``features(inputs, clips)`` pools the declared layers of one forward
+    (the model process's :meth:`~benchmark.isolation.process.ModelProcess.features` in a run)."""
     n = len(items)
-    features = model.features(pair_input(task, [i.value for i in items], spec, device), clips=2 * n)
+    features = features(pair_input(task, [i.value for i in items], spec, device), 2 * n)
     return ({k: v[:n] for k, v in features.items()}, {k: v[n:] for k, v in features.items()},
             [i.key.factor for i in items], [i.key.pair_id for i in items])
 
@@ -352,7 +355,7 @@ def measure_pairs(ctx: RunContext) -> None:
         batches = iterate_loaded(pairs, options.batch_size, options.workers, options.on_bad_video, ctx.skipped)
         for batch_index, (items, covered) in enumerate(batches):
             if items:
-                batch = forward_pairs(ctx.model, task, ctx.spec, ctx.device, items)
+                batch = forward_pairs(ctx.model.features, task, ctx.spec, ctx.device, items)
             with uninterrupted():  # the batch and its count enter the state together
                 if items:
                     ctx.estimator.update(*batch)
