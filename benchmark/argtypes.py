@@ -25,6 +25,18 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def bounded_int(low: int | None, high: int | None):
+    """An argparse type: an integer from ``low`` to ``high`` (inclusive; None: unbounded)."""
+
+    def parse(text: str) -> int:
+        value = _int(text)
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
 def _int(text: str) -> int:
     try:
         return int(text)

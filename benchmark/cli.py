@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from benchmark.api.run_options import add_flags as add_recorded_flags
+from benchmark.api.run_options import recorded
 from benchmark.argtypes import (
     device,
     export_file,
@@ -16,7 +18,7 @@ from benchmark.argtypes import (
 )
 from benchmark.errors import BenchmarkError
 from benchmark.pairs.catalog import grammar as protocol_grammar
-from benchmark.run.safeguards import DEFAULT_MEMORY_LIMIT_GIB, Terminated
+from benchmark.run.safeguards import DEFAULT_MEMORY_LIMIT_GIB, Terminated, interrupt_on_sigterm
 
 EPILOG = """examples:
   python -m benchmark run submissions/c3d-synthetic            # synthetic default, CPU; writes runs/c3d-synthetic/
@@ -47,15 +49,10 @@ def _run_options(args: argparse.Namespace):
         dataset=args.dataset,
         data_root=args.data_root,
         split=args.split,
-        pairs=args.pairs,
-        batch_size=args.batch_size,
+        **recorded(args),
         device=args.device,
-        precision=args.precision,
-        seed=args.seed,
         pair_protocol=args.pair_protocol,
         task_options=tuple(args.task_option or ()),
-        bootstrap=args.bootstrap,
-        eval_clips=args.eval_clips,
         workers=args.workers,
         resume=args.resume,
         restart=args.restart,
@@ -140,9 +137,19 @@ def _set_threads(threads: int | None) -> None:
 
 
 def _changed(args: argparse.Namespace) -> int:
-    from benchmark.validate.changes import changed_submissions, is_runnable
+    from benchmark.validate.changes import changed_outside, changed_submissions, is_runnable
 
     end = "\0" if args.null else "\n"
+    if args.outside:
+        outside = changed_outside(args.base, args.submissions)
+        for path in outside:
+            sys.stdout.write(path + end)
+        if outside and changed_submissions(args.base, args.submissions):
+            print(f"error: this change touches a submission and {len(outside)} path(s) outside "
+                  f"{args.submissions}/ (e.g. {outside[0]!r}); a submission pull request changes only its "
+                  "folder: send the rest as its own pull request.", file=sys.stderr)
+            return 1
+        return 0
     for folder in changed_submissions(args.base, args.submissions):
         if not args.runnable or is_runnable(folder):
             if not args.null and ("\n" in folder.as_posix() or not folder.as_posix().isprintable()):
@@ -155,6 +162,12 @@ def _changed(args: argparse.Namespace) -> int:
 def _leaderboard(args: argparse.Namespace) -> int:
     from benchmark.board.markdown import check_leaderboard, write_leaderboard
 
+    if not args.submissions.is_dir():
+        raise BenchmarkError(f"--submissions {args.submissions}: no such folder; give the folder that holds "
+                             "the submission folders (default: submissions).")
+    if args.output.is_dir():
+        raise BenchmarkError(f"--output {args.output}: a folder; give the markdown file to write, e.g. "
+                             f"{args.output / 'leaderboard.md'}.")
     if args.check:
         if args.html or args.export:
             raise BenchmarkError("--check compares leaderboard.md only; run --html/--export without --check.")
@@ -237,19 +250,12 @@ def _add_run_flags(run: argparse.ArgumentParser) -> None:
     run.add_argument("--dataset", help="dataset name (default: the manifest's first dataset)")
     run.add_argument("--data-root", type=Path, help="root of a real dataset in its published layout")
     run.add_argument("--split", help="split to measure on (default: the dataset's evaluation split)")
-    run.add_argument("--pairs", type=positive_int, default=1000, help="number of pairs (default 1000)")
-    run.add_argument("--batch-size", type=positive_int, default=16, help="pairs per forward pass (default 16)")
+    add_recorded_flags(run)  # --pairs, --seed, --bootstrap, --batch-size, --eval-clips, --precision
     run.add_argument("--device", type=device, default="cpu", help="cpu, cuda or cuda:N (default cpu)")
-    run.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
-                     help="the model forward's precision (autocast; fp16 on CUDA only; recorded)")
-    run.add_argument("--seed", type=non_negative_int, default=0, help="seed of pair sampling and bootstrap")
     run.add_argument("--pair-protocol",
                      help=f"{protocol_grammar()} (default: true on synthetic data, else stylize)")
     run.add_argument("--task-option", action="append", metavar="KEY=VALUE",
                      help="a task option, e.g. flow.method=dis for AVOS (repeatable; `list` shows them)")
-    run.add_argument("--bootstrap", type=non_negative_int, default=200, help="bootstrap replicates (0: no intervals)")
-    run.add_argument("--eval-clips", type=positive_int,
-                     help="evaluate the metric on the first N units (clips, AVOS sequences, VIS videos)")
     run.add_argument("--workers", type=non_negative_int, default=0, help="DataLoader workers for decoding")
     run.add_argument("--threads", type=positive_int, help="CPU threads for torch (e.g. 1 on a busy machine)")
     run.add_argument("--resume", action="store_true", help="continue an interrupted run from its checkpoint")
@@ -313,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     changed = sub.add_parser("changed", help="submission folders changed since a git ref (e.g. changed --base origin/main)")
     changed.add_argument("--base", metavar="REF", required=True, help="git ref to compare with")
     changed.add_argument("--submissions", type=Path, default=Path("submissions"))
+    changed.add_argument("--outside", action="store_true",
+                         help="list every changed path outside --submissions instead (exit 1 when submissions "
+                         "changed too)")
     changed.add_argument("--runnable", action="store_true",
                          help="only existing folders that are not 'reported' entries (what CI smoke-runs)")
     changed.add_argument("-z", "--null", action="store_true",
@@ -375,7 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with interrupt_on_sigterm():  # every command: temporary files are removed on SIGTERM as on Ctrl-C
+            return args.func(args)
     except BenchmarkError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

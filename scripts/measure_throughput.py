@@ -2,10 +2,12 @@
 
 For a chosen submission and each pair protocol, prints the marginal seconds per pair of
 
-- **bare**: the model's forward alone on random tensors of its input shape, in batches of
-  ``2 x batch`` clips (the two clips of ``batch`` pairs), no hooks;
+- **bare**: the model's forward alone, built in this process, on random tensors of its
+  input shape, in batches of ``2 x batch`` clips (the two clips of ``batch`` pairs), no hooks;
 - **harness**: the ``measure pairs`` stage of ``benchmark run`` (loading or rendering the
-  pairs in DataLoader workers, styling, model input, forward with the layer probe, estimator),
+  pairs in DataLoader workers, styling, model input, the batch through the channel to the
+  model's own process - :mod:`benchmark.isolation.process` -, its forward with the layer probe
+  there, the pooled features back, estimator),
 
 taken as the difference between a ``--large``- and a ``--small``-pair run divided by the
 difference in pairs (start-up costs cancel), and their ratio harness/bare in pairs/s
@@ -35,6 +37,7 @@ import torch
 
 from benchmark.measure.estimator import StaticDynamicEstimator
 from benchmark.run.runner import RunContext, RunOptions, measure_pairs, prepare
+from benchmark.submission.model import build_model
 
 # A harness from before --precision (to measure it side by side) has no such run option;
 # asked by the option, not by importing the module (an editable install of another
@@ -66,7 +69,9 @@ class Bare:
 
     def __init__(self, ctx: RunContext, batch: int, precision: str) -> None:
         self.device, self.batch, self.pairs = ctx.device, batch, 0
-        self.model = ctx.model if with_precision is None else with_precision(ctx.model, precision, ctx.device)
+        torch.manual_seed(ctx.options.seed)
+        model = build_model(ctx.submission, ctx.device)  # here: the forward alone, no channel, no process
+        self.model = model if with_precision is None else with_precision(model, precision, ctx.device)
         first = ctx.protocol(ctx.source, ctx.plan[0]).a  # its shape; styles change no shape
         example = ctx.task.model_input([first], ctx.spec, [None])
         tensors = example if isinstance(example, list) else [example]
@@ -105,16 +110,20 @@ def measure(args: argparse.Namespace, out: Path) -> dict[tuple[str, int], list[f
                              pair_protocol=protocol, workers=args.workers, bootstrap=args.bootstrap,
                              output=out / protocol, checkpoint_every=10**9, progress=False, **extra)
         ctx = prepare(args.submission, options)
-        ctx.model.eval()
         works.setdefault("bare", Bare(ctx, args.batch_size, args.precision))
         works[protocol] = Harness(ctx)
-    for work in works.values():
-        _run(work, args.batch_size)  # warm-up
-    runs = {(name, pairs): [] for name in works for pairs in (args.small, args.large)}
-    for _ in range(args.repeats):
-        for pairs in (args.small, args.large):
-            for name, work in works.items():
-                runs[name, pairs].append(_run(work, pairs))
+    try:
+        for work in works.values():
+            _run(work, args.batch_size)  # warm-up
+        runs = {(name, pairs): [] for name in works for pairs in (args.small, args.large)}
+        for _ in range(args.repeats):
+            for pairs in (args.small, args.large):
+                for name, work in works.items():
+                    runs[name, pairs].append(_run(work, pairs))
+    finally:
+        for work in works.values():
+            if isinstance(work, Harness):
+                getattr(work.ctx.model, "close", lambda: None)()
     return runs
 
 

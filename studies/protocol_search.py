@@ -72,7 +72,7 @@ def measure(folder: str | Path, candidates: Sequence[str], pairs: int = 600, see
     estimators = {"true": new_estimator(options)} | {c.text: new_estimator(options) for c in cands}
     source, task, input = ctx.source, ctx.task, ctx.submission.manifest.input
     seen = ctx.protocol.seen
-    with torch.no_grad(), ctx.probe:
+    try:
         for start in range(0, len(ctx.plan), batch):
             specs = ctx.plan[start:start + batch]
             built: dict[str, list[PairClips]] = {"true": []} | {c.text: [] for c in cands}
@@ -86,10 +86,12 @@ def measure(folder: str | Path, candidates: Sequence[str], pairs: int = 600, see
             ids = [s.pair_id for s in specs]
             n = len(specs)
             for name, clips in built.items():
-                ctx.model(pair_input(task, clips, input, "cpu"))
-                features = ctx.probe.pop(batch_size=2 * n)
+                # the submission's model runs in its own process (benchmark.isolation)
+                features = ctx.model.features(pair_input(task, clips, input, "cpu"), 2 * n)
                 estimators[name].update({k: v[:n] for k, v in features.items()},
                                         {k: v[n:] for k, v in features.items()}, factors, ids)
+    finally:
+        ctx.model.close()
     out = {}
     for name, estimator in estimators.items():
         out[name] = {layer: estimator.layer_scores(layer).dynamic_share.value

@@ -189,6 +189,18 @@ def test_changed_lists_changed_folders_and_runnable_ones(repo, monkeypatch, caps
     assert capsys.readouterr().out.split() == ["submissions/newcomer"]
 
 
+def test_changed_reports_every_path_outside_submissions(repo, monkeypatch, capsys):
+    """A submission pull request that also touches anything else fails `changed --outside`."""
+    monkeypatch.chdir(repo)
+    (repo / "benchmark_patch.py").write_text("print('judge me')\n")
+    assert main(["changed", "--base", "main", "--outside"]) == 0  # no submission changed: reviewed as code
+    assert capsys.readouterr().out.split() == ["benchmark_patch.py"]
+    write_tiny_submission(repo / "submissions", name="newcomer")
+    assert main(["changed", "--base", "main", "--outside"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.split() == ["benchmark_patch.py"] and "outside submissions/" in captured.err
+
+
 @pytest.mark.parametrize("task,dataset", [(t, d.name) for t in task_names() for d in get_spec(t).datasets
                                           if d.synthetic])
 def test_synthetic_fingerprints_are_recomputed_for_every_task(task, dataset):

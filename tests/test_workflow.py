@@ -137,5 +137,12 @@ def test_every_workflow_command_parses_with_the_cli():
 def test_codeowners_guard_the_harness_the_tasks_and_ci():
     owners = {line.split()[0]: line.split()[1:] for line in (REPO / ".github" / "CODEOWNERS").read_text().splitlines()
               if line.strip() and not line.startswith("#")}
-    for path in ("/benchmark/", "/tasks/", "/.github/"):
-        assert owners.get(path), path
+    for path in ("*", "/benchmark/", "/tasks/", "/.github/"):
+        assert owners.get(path), path  # "*": any change outside submissions/ needs review
+    assert owners.get("/submissions/") == []  # a submission's own folder: judged by CI
+
+
+@pytest.mark.parametrize("name", ["publish", "pages"])
+def test_the_jobs_on_main_install_only_the_pinned_dependencies(name):
+    [install] = [step for step in jobs()[name]["steps"] if "pip install" in step.get("run", "")]
+    assert install["run"].split() == ["pip", "install", "-r", "constraints.txt"]  # no -e: no build files run

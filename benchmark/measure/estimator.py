@@ -20,7 +20,6 @@ ordered or sharded over ranks.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -616,8 +615,6 @@ def _as_matrix(layer: str, x: torch.Tensor, which: str, n: int) -> torch.Tensor:
 
 def save_atomic(obj: object, path: str | Path) -> None:
     """``torch.save`` to a temporary file in the same folder, then rename over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    from benchmark.files import write_atomic
+
+    write_atomic(path, lambda handle: torch.save(obj, handle))  # no temporary file left on SIGTERM

@@ -23,7 +23,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from benchmark import PROTOCOL_VERSION, SUITE_VERSION
+from benchmark.api.run_options import RunRecord
 from benchmark.errors import ResultError
+from benchmark.untrusted import load_json
 
 #: Version of the result-file layout.  2: task_options, eval_count/eval_unit (was
 #: eval_clips), metric_intervals; later, optional and so without a new version: flops.
@@ -69,17 +71,6 @@ class LayerResult(_Schema):
     unit_counts: dict[str, int] | None = None
     constant_units: dict[str, int] | None = None
     bootstrap: int | None = None
-
-
-class RunRecord(_Schema):
-    """The run options that fix a result's numbers: ``benchmark reproduce`` reruns with these."""
-
-    pairs: int = Field(ge=1)
-    seed: int = Field(ge=0)
-    bootstrap: int = Field(ge=0)
-    batch_size: int = Field(ge=1)
-    eval_clips: int | None = Field(default=None, ge=1)
-    precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # the forward's (``--precision``)
 
 
 class DatasetInfo(_Schema):
@@ -187,10 +178,7 @@ def write_result(result: Result | CurveResult, folder: str | Path) -> Path:
 
 def _read_validated(path: str | Path, model: type[_Schema], what: str):
     path = Path(path)
-    try:
-        raw = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise ResultError(f"{path}: not a readable JSON {what}: {error}.") from None
+    raw = load_json(path, ResultError, what)
     try:
         return model.model_validate(raw)
     except ValidationError as error:

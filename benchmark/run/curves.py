@@ -30,8 +30,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from benchmark.errors import BenchmarkError, WeightsError
 from benchmark.files import write_text_atomic
 from benchmark.hashing import sha256_file
@@ -55,7 +53,6 @@ from benchmark.run.runner import (
     run_fields,
 )
 from benchmark.run.safeguards import CheckpointLock, check_output, interrupt_on_sigterm
-from benchmark.submission.model import load_state_dict
 
 CHECKPOINT_SUFFIXES = (".safetensors", ".pt", ".pth")
 SUMS_FILE = "SHA256SUMS"
@@ -165,15 +162,6 @@ def total_steps(checkpoints: list[Checkpoint]) -> int | None:
     return total or None
 
 
-def load_checkpoint(model: torch.nn.Module, checkpoint: Checkpoint) -> None:
-    """Load a checkpoint's tensors into ``model`` (strictly)."""
-    try:
-        model.load_state_dict(load_state_dict(checkpoint.path), strict=True)
-    except RuntimeError as error:
-        detail = " ".join(line.strip() for line in str(error).splitlines()[1:4])
-        raise WeightsError(f"{checkpoint.path}: does not match the submission's model: {detail}") from None
-
-
 def _point_file(partial: Path, checkpoint: Checkpoint, suffix: str) -> Path:
     return partial / f"step-{checkpoint.step:09d}-{checkpoint.sha256[:16]}{suffix}"
 
@@ -209,11 +197,10 @@ def measure_checkpoint(ctx: RunContext, checkpoint: Checkpoint, partial: Path, t
         return CurvePoint.model_validate(saved["point"])
     if ctx.options.progress:
         print(f"checkpoint {checkpoint.path.name} (step {checkpoint.step})")
-    load_checkpoint(ctx.model, checkpoint)
+    ctx.model.load(checkpoint.path)  # verified by its sha256 here, loaded in the model process
     if ctx.checkpoint.is_file():
         resume_checkpoint(ctx)
     measure_and_evaluate(ctx)
-    ctx.snapshot.check(ctx.submission.name, "during the run")
     result = assemble_result(ctx)
     point = CurvePoint(
         step=checkpoint.step, epoch=checkpoint.epoch,
@@ -236,14 +223,16 @@ def measure_curve(folder: str | Path, options: RunOptions, checkpoints: str | Pa
     total = total_steps(found)
     with interrupt_on_sigterm():
         ctx = open_run(folder, options, subfolder=CURVES_DIR)
-        if ctx.world_size > 1:
-            raise BenchmarkError("benchmark curve runs in one process; start it without torchrun.")
-        name = result_file_name(ctx.dataset.name, ctx.protocol.text)
-        partial = ctx.out_dir / ".partial" / CURVES_DIR / Path(name).stem
-        lock = CheckpointLock(partial).acquire()
+        lock = None
         try:
+            if ctx.world_size > 1:
+                raise BenchmarkError("benchmark curve runs in one process; start it without torchrun.")
+            name = result_file_name(ctx.dataset.name, ctx.protocol.text)
+            partial = ctx.out_dir / ".partial" / CURVES_DIR / Path(name).stem
+            lock = CheckpointLock(partial).acquire()
             _start_or_resume(partial, options)
             points = [measure_checkpoint(ctx, checkpoint, partial, total) for checkpoint in found]
+            ctx.model.close()  # no submission code runs while the curve is written
             curve = CurveResult(schema_version=CURVE_SCHEMA, **run_fields(ctx), training=found[0].training,
                                 total_steps=total, points=points,
                                 wall_time_s=round(time.perf_counter() - started, 1))
@@ -252,5 +241,7 @@ def measure_curve(folder: str | Path, options: RunOptions, checkpoints: str | Pa
             path = write_result(curve, ctx.out_dir / CURVES_DIR)
             shutil.rmtree(partial, ignore_errors=True)
         finally:
-            lock.release()
+            ctx.model.close()
+            if lock is not None:
+                lock.release()
     return curve, path

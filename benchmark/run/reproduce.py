@@ -7,16 +7,14 @@ anywhere and compared field by field.  This is what makes ``verified`` mean some
 reproduces each synthetic result of a changed submission in a fresh process and fails on
 any difference beyond the tolerance.
 
-The rerun is ``python -m benchmark run`` in a child process: the submission's code runs
-only there, and the process that reads the committed file and compares never imports it.
+The rerun is :func:`benchmark.runner.run` in this process, which never imports submission
+code (the model runs in its own process, :mod:`benchmark.isolation.process`); what is compared
+is the result it returns, computed here - not a file something else could have written.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,37 +97,19 @@ def reproducible_results(path: str | Path) -> list[Path]:
     return [file for file in result_files(path) if is_reproducible(read_result(file))]
 
 
-def run_arguments(result: Result, folder: Path, output: Path, threads: int | None = None) -> list[str]:
-    """``benchmark run`` arguments that repeat ``result`` (its recorded options) into ``output``."""
-    options = rerun_options(result, output)
-    argv = ["run", str(folder), "--dataset", options.dataset, "--pair-protocol", options.pair_protocol,
-            "--pairs", str(options.pairs), "--seed", str(options.seed), "--bootstrap", str(options.bootstrap),
-            "--batch-size", str(options.batch_size), "--output", str(output), "--no-progress"]
-    if options.split:
-        argv += ["--split", options.split]
-    if options.eval_clips is not None:
-        argv += ["--eval-clips", str(options.eval_clips)]
-    for assignment in options.task_options:
-        argv += ["--task-option", assignment]
-    if threads:
-        argv += ["--threads", str(threads)]
-    return argv
-
-
 def rerun(result: Result, folder: Path, output: Path, threads: int | None = None) -> Result:
-    """The result of ``benchmark run`` with ``result``'s options, run in a child process
-    that imports this very harness; its errors become a :class:`BenchmarkError`."""
-    import benchmark
+    """The result ``benchmark run`` computes with ``result``'s options (``--precision``
+    included), computed in this process: the numbers compared are the ones the harness
+    computed itself, never a file the run left behind; the submission's model runs in its
+    own process (:mod:`benchmark.isolation.process`)."""
+    import torch
 
-    harness = str(Path(benchmark.__file__).resolve().parents[1])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [harness, os.environ.get("PYTHONPATH")])))
-    done = subprocess.run([sys.executable, "-m", "benchmark", *run_arguments(result, folder, output, threads)],
-                          cwd=harness, env=env, capture_output=True, text=True, check=False)
-    written = Path(output) / result.file_name()
-    if done.returncode != 0 or not written.is_file():
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-        raise BenchmarkError(f"rerunning {folder} on {result.dataset.name} failed (exit {done.returncode}):\n{tail}")
-    return read_result(written)
+    from benchmark.run.runner import run
+
+    if threads:
+        torch.set_num_threads(threads)
+    reproduced, _ = run(folder, rerun_options(result, output))
+    return reproduced
 
 
 def reproduce(path: str | Path, tolerance: float = 0.0, threads: int | None = None) -> list[Difference]:

@@ -19,8 +19,11 @@ What keeps a run from losing or mixing work (:mod:`benchmark.run.safeguards`): r
 ``runs/<submission>/`` unless ``--update-results`` or ``--output``, never over a committed
 result or one measured with more pairs unless asked; one run per checkpoint (a lock); a
 checkpoint resumes only a run whose key (:func:`checkpoint_key`: weights, model file and
-arguments, data, every option that changes a number) matches; SIGTERM saves like Ctrl-C;
-and a submission that patches the harness gets no result.
+arguments, data, every option that changes a number) matches; SIGTERM saves like Ctrl-C.
+
+The submission's model runs in its own process (:class:`~benchmark.isolation.process.ModelProcess`):
+this process sends it inputs and receives pooled features and task outputs, and never
+imports submission code.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import torch
 from tabulate import tabulate
@@ -39,6 +44,7 @@ from tqdm import tqdm
 from benchmark.api.intervals import MIN_PAIRS_FOR_INTERVAL
 from benchmark.api.model_spec import LayerSpec
 from benchmark.api.options import TaskOptions
+from benchmark.api.run_options import recorded
 from benchmark.api.task import EvalOptions, Source, Task
 from benchmark.api.tasks import get_task
 from benchmark.api.taskspec import DatasetSpec
@@ -46,9 +52,9 @@ from benchmark.api.transforms import to_device
 from benchmark.data.clips import LoadedItems, iterate_loaded
 from benchmark.errors import BenchmarkError, DataError
 from benchmark.hashing import sha256_file
-from benchmark.measure.estimator import StaticDynamicEstimator, save_atomic
-from benchmark.measure.flops import count_flops, first_loadable
-from benchmark.measure.probe import LayerProbe
+from benchmark.isolation.process import ModelProcess
+from benchmark.measure.estimator import StaticDynamicEstimator
+from benchmark.measure.flops import first_loadable
 from benchmark.pairs.batch import pair_input
 from benchmark.pairs.protocols import PairProtocol, PairSpec, parse_protocol, plan_pairs
 from benchmark.results.schema import (
@@ -60,20 +66,19 @@ from benchmark.results.schema import (
     result_file_name,
     write_result,
 )
+from benchmark.run.checkpoint_file import read_checkpoint, write_checkpoint
 from benchmark.run.distributed import close_distributed, gather_lists, init_distributed
-from benchmark.run.precision import check_precision, with_precision
+from benchmark.run.precision import check_precision
 from benchmark.run.safeguards import (
     DEFAULT_MEMORY_LIMIT_GIB,
     CheckpointLock,
-    HarnessSnapshot,
     check_output,
-    import_harness,
     interrupt_on_sigterm,
     output_folder,
     uninterrupted,
 )
 from benchmark.submission.manifest import Submission, load_submission
-from benchmark.submission.model import build_model
+from benchmark.submission.model import resolve_weights
 
 
 @dataclass
@@ -118,16 +123,14 @@ class RunContext:
     world_size: int
     device: str
     started: float
-    model: torch.nn.Module | None = None
+    model: ModelProcess | None = None  # the submission's model, in its own process
     layers: dict[str, LayerSpec] = field(default_factory=dict)
-    probe: LayerProbe | None = None
     source: Source | None = None
     plan: list[PairSpec] = field(default_factory=list)
     planned: int = 0  # pairs in the whole plan (all ranks)
     checkpoint: Path | None = None
     out_dir: Path | None = None
     lock: CheckpointLock | None = None
-    snapshot: HarnessSnapshot | None = None
     weights_sha256: str | None = None
     key: dict = field(default_factory=dict)
     estimator: StaticDynamicEstimator | None = None
@@ -141,11 +144,9 @@ class RunContext:
         return self.submission.manifest.input
 
     def save_checkpoint(self) -> None:
-        save_atomic(
-            {"key": self.key, "estimator": self.estimator.state_dict(), "done": self.done,
-             "skipped": self.skipped, "evaluation": self.evaluation},
-            self.checkpoint,
-        )
+        write_checkpoint(self.checkpoint, self.key,
+                         {"estimator": self.estimator.state_dict(), "done": self.done, "skipped": self.skipped,
+                          "evaluation": self.evaluation})
 
 
 # --------------------------------------------------------------------------- 1. prepare
@@ -168,15 +169,10 @@ def checkpoint_key(ctx: RunContext) -> dict:
         "split": ctx.source.split,
         "data_fingerprint": ctx.source.fingerprint(),
         "protocol": ctx.protocol.text,
-        "pairs": options.pairs,
-        "seed": options.seed,
-        "bootstrap": options.bootstrap,
-        "batch_size": options.batch_size,
-        "eval_clips": options.eval_clips,
+        **recorded(options),  # pairs, seed, bootstrap, batch size, evaluation units, precision
         "device": torch.device(ctx.device).type,
         "world_size": ctx.world_size,
         "task_options": ctx.task_options.recorded(),
-        "precision": options.precision,
     }
 
 
@@ -207,10 +203,15 @@ def prepare(folder: str | Path, options: RunOptions) -> RunContext:
     """Stage 1: check every option, build the model and probe, open the source, plan the
     pairs; resume from the checkpoint with ``--resume``."""
     ctx = open_run(folder, options)
-    ctx.lock = CheckpointLock(ctx.checkpoint).acquire()
+    try:
+        ctx.lock = CheckpointLock(ctx.checkpoint).acquire()
+    except BaseException:
+        ctx.model.close()
+        raise
     try:
         resume_checkpoint(ctx)
     except BaseException:
+        ctx.model.close()
         ctx.lock.release()
         raise
     return ctx
@@ -246,16 +247,20 @@ def open_run(folder: str | Path, options: RunOptions, subfolder: str = "") -> Ru
     ctx = RunContext(options, submission, task, dataset, task_options, protocol, rank, world_size,
                      device, time.perf_counter(), out_dir=out_dir)
 
-    import_harness()  # every harness module a run uses is watched from here on
-    ctx.snapshot = HarnessSnapshot()
-    torch.manual_seed(options.seed)  # random weights (templates) and any model randomness: reproducible
-    ctx.model = build_model(submission, device)  # verifies the weights against their pin
-    ctx.snapshot.check(submission.name, "while its model was imported and built")
-    ctx.weights_sha256 = manifest.weights.sha256 if manifest.weights else None
     ctx.layers = manifest.layer_specs()
-    ctx.probe = LayerProbe(ctx.model, ctx.layers)  # fails fast on a wrong layer name
+    ctx.weights_sha256 = manifest.weights.sha256 if manifest.weights else None
+    _open_data(ctx)
+    weights = resolve_weights(submission)  # verified against its pin here, loaded there
+    ctx.model = ModelProcess(submission, weights, device, options.precision, options.seed).start()
+    return ctx
+
+
+def _open_data(ctx: RunContext) -> None:
+    """The rest of stage 1: the source, the pair plan, the checkpoint's path and key."""
+    options, task, dataset, manifest = ctx.options, ctx.task, ctx.dataset, ctx.submission.manifest
+    rank, world_size, out_dir, protocol = ctx.rank, ctx.world_size, ctx.out_dir, ctx.protocol
     ctx.source = task.open_source(dataset, options.split or dataset.pair_split, options.data_root,
-                                  manifest.input, task_options)
+                                  manifest.input, ctx.task_options)
     if len(ctx.source) == 0:
         raise DataError(f"Dataset {dataset.name!r} ({ctx.source.split}"
                         f"{f' at {options.data_root}' if options.data_root else ''}) has no items: its annotation "
@@ -268,7 +273,6 @@ def open_run(folder: str | Path, options: RunOptions, subfolder: str = "") -> Ru
     ctx.checkpoint = out_dir / ".partial" / (result_file_name(dataset.name, protocol.text) + f"{shard}.ckpt.pt")
     ctx.key = checkpoint_key(ctx)
     ctx.estimator = new_estimator(options)
-    return ctx
 
 
 def require_declared(submission: Submission, dataset: str) -> None:
@@ -298,12 +302,7 @@ def resume_checkpoint(ctx: RunContext) -> None:
             f"{checkpoint}: an interrupted run of this submission, dataset and protocol left a checkpoint. "
             "Rerun with --resume to continue it, or with --restart to discard it and start over."
         )
-    try:
-        saved = torch.load(checkpoint, weights_only=True)
-        key = saved["key"]
-    except Exception as error:  # noqa: BLE001 - a truncated or foreign file
-        raise BenchmarkError(f"{checkpoint}: not a readable checkpoint ({type(error).__name__}: {error}); "
-                             "rerun with --restart to discard it.") from None
+    key, saved = read_checkpoint(checkpoint)  # its content authenticated (an HMAC)
     if key != ctx.key:
         raise BenchmarkError(
             f"{checkpoint}: the checkpoint was made with other options, model or data "
@@ -323,15 +322,15 @@ def _pair_id(source: Source, spec: PairSpec) -> str:
     return source.clip_id(spec.item)
 
 
-def forward_pairs(model: torch.nn.Module, probe: LayerProbe, task: Task, spec, device: str, items: list
-                  ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], list[int], list[int]]:
+def forward_pairs(features: Callable[[Any, int], dict[str, torch.Tensor]], task: Task, spec, device: str,
+                  items: list) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], list[int], list[int]]:
     """One batch of loaded pairs (``Loaded`` items keyed by :class:`PairSpec`, valued by
     :class:`~benchmark.pairs.protocols.PairClips`) through the model: the arguments of
     :meth:`StaticDynamicEstimator.update` (features of the first and second clips,
-    factors, pair ids)."""
+    factors, pair ids); ``features(inputs, clips)`` pools the declared layers of one forward
+    (the model process's :meth:`~benchmark.isolation.process.ModelProcess.features` in a run)."""
     n = len(items)
-    model(pair_input(task, [i.value for i in items], spec, device))
-    features = probe.pop(batch_size=2 * n)
+    features = features(pair_input(task, [i.value for i in items], spec, device), 2 * n)
     return ({k: v[:n] for k, v in features.items()}, {k: v[n:] for k, v in features.items()},
             [i.key.factor for i in items], [i.key.pair_id for i in items])
 
@@ -343,7 +342,7 @@ def clip_flops(ctx: RunContext) -> int | None:
     if item is None:
         return None
     inputs = to_device(ctx.task.model_input([item], ctx.spec, [None]), ctx.device)
-    return count_flops(ctx.model.eval(), inputs)
+    return ctx.model.flops(inputs)
 
 
 def measure_pairs(ctx: RunContext) -> None:
@@ -352,12 +351,11 @@ def measure_pairs(ctx: RunContext) -> None:
     pairs = LoadedItems(ctx.plan[ctx.done:], partial(ctx.protocol, ctx.source), partial(_pair_id, ctx.source))
     bar = tqdm(total=len(ctx.plan), initial=ctx.done, desc=f"pairs ({ctx.protocol.text})", unit="pair",
                disable=not options.progress or ctx.rank != 0)
-    model = with_precision(ctx.model, options.precision, ctx.device)
-    with torch.no_grad(), ctx.probe, bar:
+    with torch.no_grad(), bar:
         batches = iterate_loaded(pairs, options.batch_size, options.workers, options.on_bad_video, ctx.skipped)
         for batch_index, (items, covered) in enumerate(batches):
             if items:
-                batch = forward_pairs(model, ctx.probe, task, ctx.spec, ctx.device, items)
+                batch = forward_pairs(ctx.model.features, task, ctx.spec, ctx.device, items)
             with uninterrupted():  # the batch and its count enter the state together
                 if items:
                     ctx.estimator.update(*batch)
@@ -390,8 +388,7 @@ def evaluate(ctx: RunContext) -> None:
     context = EvalOptions(batch_size=options.batch_size, device=ctx.device, workers=options.workers,
                           seed=options.seed, on_bad_video=options.on_bad_video,
                           progress=options.progress and ctx.rank == 0)
-    model = with_precision(ctx.model.eval(), options.precision, ctx.device)
-    task.evaluate(model, source, units[ctx.rank::ctx.world_size], metric, ctx.spec, context, ctx.skipped)
+    task.evaluate(ctx.model, source, units[ctx.rank::ctx.world_size], metric, ctx.spec, context, ctx.skipped)
     metric.sync()
     ctx.evaluation = {
         "metrics": metric.compute(),
@@ -439,12 +436,10 @@ def run_fields(ctx: RunContext) -> dict:
         protocol_version=ctx.protocol.version,
         task_options=ctx.task_options.recorded(),
         seeds={"run": ctx.options.seed, "bootstrap": ctx.options.seed},
-        run_options={"pairs": ctx.options.pairs, "seed": ctx.options.seed, "bootstrap": ctx.options.bootstrap,
-                     "batch_size": ctx.options.batch_size, "eval_clips": ctx.options.eval_clips,
-                     "precision": ctx.options.precision},
+        run_options=recorded(ctx.options),
         eval_unit=ctx.dataset.unit,
         main_metric=ctx.task.spec.main_metric.name,
-        parameters=sum(p.numel() for p in ctx.model.parameters()),
+        parameters=ctx.model.parameters,
         input=ctx.spec.model_dump(),
         environment=environment(ctx.device),
     )
@@ -482,6 +477,7 @@ def run(folder: str | Path, options: RunOptions | None = None) -> tuple[Result |
         try:
             return _measure_and_write(ctx)
         finally:
+            ctx.model.close()
             ctx.lock.release()
 
 
@@ -513,7 +509,7 @@ def measure_and_evaluate(ctx: RunContext) -> None:
 
 def _measure_and_write(ctx: RunContext) -> tuple[Result | None, Path | None]:
     measure_and_evaluate(ctx)
-    ctx.snapshot.check(ctx.submission.name, "during the run")  # its code has run for the last time
+    ctx.model.close()  # no submission code runs while the result is written
     if ctx.world_size > 1:
         ctx.estimator.all_reduce()
         ctx.skipped = gather_lists(ctx.skipped)

@@ -1,6 +1,6 @@
 """What keeps a run from losing or corrupting work: where results go, which may be replaced,
-one run per checkpoint, SIGTERM treated like Ctrl-C, and a tripwire for submission code
-that patches the harness.
+one run per checkpoint, SIGTERM treated like Ctrl-C.  (Submission code cannot patch the
+harness: it runs in its own process, :mod:`benchmark.isolation.process`.)
 
 - :func:`output_folder` / :func:`check_output`: results go to ``runs/<submission>/`` unless
   ``--update-results`` (the submission's ``results/``) or ``--output DIR``; a committed
@@ -10,25 +10,17 @@ that patches the harness.
 - :func:`interrupt_on_sigterm`: SIGTERM raises :class:`Terminated` (a ``KeyboardInterrupt``),
   so the runner saves its checkpoint as it does on Ctrl-C; :func:`uninterrupted` holds both
   back while a batch enters the estimator, so a checkpoint never holds half a batch.
-- :class:`HarnessSnapshot`: identities of every function, class, method and constant of the
-  harness and task modules, taken before a submission's ``model.py`` is imported and
-  compared after the model is built and after its last forward pass (docs/architecture.md, "Security model", says what
-  this does and does not catch).
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-import pkgutil
 import signal
-import sys
-import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from benchmark.errors import BenchmarkError, ResultError
+from benchmark.errors import BenchmarkError
 
 RUNS_DIR = Path("runs")
 #: The estimator may allocate at most this much unless told otherwise (``run --memory-limit``;
@@ -49,24 +41,28 @@ def output_folder(output: Path | None, update_results: bool, results_dir: Path, 
     return results_dir if update_results else RUNS_DIR / name
 
 
-def _measured_pairs(path: Path) -> int | None:
+def _measured(path: Path) -> tuple[str | None, int | None]:
+    """The submission and pairs of the result or curve at ``path`` (None, None: unreadable)."""
     from benchmark.results.schema import CURVES_DIR, read_curve, read_result
 
     try:
         if path.parent.name == CURVES_DIR:  # a training curve: every point has the same pairs
-            pairs = read_curve(path).points[-1].pairs
+            curve = read_curve(path)
+            owner, pairs = curve.submission, curve.points[-1].pairs
         else:
-            pairs = read_result(path).pairs
+            result = read_result(path)
+            owner, pairs = result.submission, result.pairs
     except BenchmarkError:
-        return None
-    return pairs.get("dynamic", 0) + pairs.get("static", 0)
+        return None, None
+    return owner, pairs.get("dynamic", 0) + pairs.get("static", 0)
 
 
 def check_output(folder: Path, file_name: str, results_dir: Path, update_results: bool, pairs: int,
                  force: bool) -> None:
     """Refuse, before anything is computed, to write where the result cannot or should not go:
     a folder that is a file, a committed result without ``--update-results``, or a result
-    measured with more pairs than ``pairs`` (or unreadable) without ``--force``."""
+    measured with more pairs than ``pairs`` (or unreadable) without ``--force``, or another
+    submission's result (submissions sharing an ``--output`` never replace each other's)."""
     folder = Path(folder)
     for parent in (folder, *folder.parents):
         if parent.exists() and not parent.is_dir():
@@ -81,7 +77,11 @@ def check_output(folder: Path, file_name: str, results_dir: Path, update_results
     if committed and not update_results:
         raise BenchmarkError(f"{path} is a committed result of the submission; rerun with --update-results to "
                              "replace it (or --output DIR to write elsewhere). Nothing was computed.")
-    existing = _measured_pairs(path)
+    owner, existing = _measured(path)
+    submission = Path(results_dir).resolve().parent.name
+    if owner is not None and owner != submission:
+        raise BenchmarkError(f"{path} holds a result of submission {owner!r}, not {submission!r}: give each "
+                             "submission its own --output folder. Nothing was computed.")
     if force:
         return
     if existing is None:
@@ -178,84 +178,3 @@ def uninterrupted() -> Iterator[None]:
     if pending:
         raise Terminated() if pending[0] == signal.SIGTERM else KeyboardInterrupt()
 
-
-# --------------------------------------------------------------------------- tripwire
-
-_VALUES = (types.FunctionType, types.BuiltinFunctionType, type, int, float, str, bytes, tuple, frozenset,
-           classmethod, staticmethod, property)
-_VOLATILE = ("__pydantic", "_abc_", "__abstractmethods__", "__parameters__")
-
-
-def _watched(name: str) -> bool:
-    """A module of the harness or of an installed task plug-in."""
-    from benchmark.api.tasks import plugin_packages
-
-    return any(name == root or name.startswith(root + ".") for root in ("benchmark", *plugin_packages()))
-
-
-#: Harness modules a run never uses (commands of their own; plotting).
-_NOT_RUN = ("benchmark.__main__", "benchmark.cli", "benchmark.board.markdown", "benchmark.board.plots",
-            "benchmark.pairs.preview", "benchmark.pairs.style_quality", "benchmark.data.world_preview")
-
-
-def import_harness() -> None:
-    """Import every module of the harness a run may use (some are imported lazily), so that
-    the snapshot covers them before submission code can reach them."""
-    import benchmark
-
-    for info in pkgutil.walk_packages(benchmark.__path__, "benchmark."):
-        if info.name not in _NOT_RUN:
-            importlib.import_module(info.name)
-
-
-def _entries() -> dict[str, object]:
-    entries: dict[str, object] = {}
-    for name, module in list(sys.modules.items()):
-        if module is None or not _watched(name):
-            continue
-        for attr, value in list(vars(module).items()):
-            if not isinstance(value, _VALUES) or attr.startswith("__"):
-                continue
-            entries[f"{name}.{attr}"] = value
-            if isinstance(value, type) and value.__module__ == name:
-                for key, member in list(vars(value).items()):
-                    if not key.startswith(_VOLATILE) and key != "__dict__" and key != "__weakref__":
-                        entries[f"{name}.{attr}.{key}"] = member
-    import torch
-
-    for key, member in list(vars(torch.Tensor).items()):
-        entries[f"torch.Tensor.{key}"] = member
-    return entries
-
-
-class HarnessSnapshot:
-    """Every function, class, method and constant of the loaded harness and task modules
-    (and ``torch.Tensor``'s methods), by identity."""
-
-    def __init__(self) -> None:
-        self.entries = _entries()
-        self.classes = {key: set(vars(value)) for key, value in self.entries.items()
-                        if isinstance(value, type) and _watched(value.__module__)}
-
-    def changes(self) -> list[str]:
-        """What was replaced, removed, or added to a class, since the snapshot."""
-        now = _entries()
-        changed = [key for key, value in self.entries.items() if now.get(key, _MISSING) is not value]
-        for key, members in self.classes.items():
-            value = self.entries[key]
-            added = {m for m in set(vars(value)) - members if not m.startswith(_VOLATILE)}
-            changed += [f"{key}.{m}" for m in sorted(added)]
-        return sorted(set(changed))
-
-    def check(self, submission: str, when: str) -> None:
-        """Refuse to go on when submission code changed the harness."""
-        changed = self.changes()
-        if changed:
-            shown = ", ".join(changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
-            raise ResultError(
-                f"Submission {submission!r} changed the harness {when}: {shown}. A model.py may build and "
-                "run a model, never patch the benchmark; no result is written. Remove the patching code."
-            )
-
-
-_MISSING = object()

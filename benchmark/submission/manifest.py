@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -27,6 +26,7 @@ from pydantic import (
 
 from benchmark.api.model_spec import InputSpec, LayerSpec, ModulePath, Strict
 from benchmark.errors import ManifestError
+from benchmark.untrusted import load_yaml, read_text
 
 MANIFEST_NAME = "submission.yaml"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -209,17 +209,12 @@ def read_manifest(file: str | Path) -> Manifest | ReportedManifest:
             f"{file}: missing. A submission folder needs a {MANIFEST_NAME} manifest "
             "(see README 'Adding a submission')."
         )
-    return parse_manifest(file.read_text(), file)
+    return parse_manifest(read_text(file, ManifestError, "manifest"), file)
 
 
 def parse_manifest(text: str, file: Path) -> Manifest | ReportedManifest:
     """Parse and schema-validate manifest ``text`` (errors name ``file``)."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ManifestError(f"{file}: not valid YAML{where}: {error}.") from None
+    raw = load_yaml(text, file, ManifestError, "manifest")
     if not isinstance(raw, dict):
         raise ManifestError(f"{file}: expected a mapping of fields at the top level.")
     schema = ReportedManifest if raw.get("provenance") == "reported" else Manifest

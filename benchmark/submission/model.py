@@ -134,7 +134,12 @@ def construct_model(submission: Submission) -> nn.Module:
 
 def build_model(submission: Submission, device: str | torch.device = "cpu") -> nn.Module:
     """Verify weights, build the model, load the weights strictly, eval mode on ``device``."""
-    weights = resolve_weights(submission)
+    return build_model_with(submission, resolve_weights(submission), device)
+
+
+def build_model_with(submission: Submission, weights: Path | None, device: str | torch.device = "cpu") -> nn.Module:
+    """Build the model and load ``weights`` (already verified: :func:`resolve_weights`)
+    strictly, eval mode on ``device`` (the model process's half of :func:`build_model`)."""
     manifest = submission.manifest
     model = construct_model(submission)
     if weights is not None:

@@ -72,6 +72,18 @@ def changed_submissions(base: str, submissions: str | Path = "submissions") -> l
     return [submissions / name for name in sorted(names)]
 
 
+def changed_outside(base: str, submissions: str | Path = "submissions") -> list[str]:
+    """Every path outside ``submissions`` added, modified or deleted since ``base``
+    (committed, staged, unstaged or untracked; repository-relative), sorted."""
+    submissions = Path(submissions)
+    root = repo_root(_existing_parent(submissions))
+    _verify_ref(base, root)
+    prefix = submissions.resolve().relative_to(root).as_posix() + "/"
+    listed = git_paths(["diff", "--name-only", "--no-renames", base], root)
+    listed += git_paths(["ls-files", "--others", "--exclude-standard"], root)
+    return sorted({path for path in listed if not path.startswith(prefix)})
+
+
 def is_runnable(folder: Path) -> bool:
     """True for an existing folder that is not a ``reported`` entry (a broken manifest counts
     as runnable, so the smoke run reports the problem)."""

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from benchmark import PROTOCOL_VERSION, SUITE_VERSION
 from benchmark.api.model_spec import InputSpec
-from benchmark.api.tasks import find_dataset, get_task
+from benchmark.api.tasks import find_dataset, get_spec, get_task
 from benchmark.errors import BenchmarkError
 from benchmark.hashing import sha256_file
 from benchmark.pairs.catalog import protocol_version
@@ -78,6 +78,17 @@ def synthetic_size(task: str, dataset: str, split: str) -> tuple[int, int] | Non
         return None
     adapter, source = opened
     return len(source), adapter.eval_units(source)
+
+
+def undeclared_datasets(submission: Submission) -> list[str]:
+    """A manifest's ``datasets`` that its task does not declare."""
+    manifest = submission.manifest
+    try:
+        known = get_spec(manifest.task).dataset_names()
+    except BenchmarkError:
+        return []  # an unknown task is reported by the manifest's own checks
+    return [f"{submission.folder / MANIFEST_NAME}: field 'datasets': {name[:64]!r} is not a dataset of task "
+            f"{manifest.task!r} (its datasets: {', '.join(known)})." for name in manifest.datasets if name not in known]
 
 
 def check_weights(submission: Submission) -> list[str]:
@@ -301,7 +312,7 @@ def validate_submission(folder: str | Path, base: str | None = None) -> list[str
         submission = load_submission(folder)
     except BenchmarkError as error:
         return problems + [str(error)]
-    problems += check_weights(submission)
+    problems += check_weights(submission) + undeclared_datasets(submission)
     results: list[tuple[Path, Result]] = []
     for path in result_files(submission.folder):
         try:

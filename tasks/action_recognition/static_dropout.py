@@ -205,8 +205,13 @@ def analyse_units(model: nn.Module, layer: str, task: Task, source: Source, inpu
         plan = plan_pairs(pairs, len(source), seed)
         items = LoadedItems(plan, partial(make, source), lambda spec: source.clip_id(spec.item))
         with LayerProbe(model, {layer: layer}) as probe:
+
+            def pooled(inputs, clips: int) -> dict[str, torch.Tensor]:
+                model(inputs)
+                return probe.pop(batch_size=clips)
+
             for batch, _ in iterate_loaded(items, batch_size, 0, "fail", None):
-                estimator.update(*forward_pairs(model, probe, task, input, device, batch))
+                estimator.update(*forward_pairs(pooled, task, input, device, batch))
         return estimator.unit_scores(layer)
     finally:
         model.train(was_training)
