@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmark {run,curve,validate,reproduce,changed,leaderboard,import-weights,list,worlds,styles}``."""
+"""Command line: ``python -m benchmark {run,curve,sweep,validate,reproduce,changed,leaderboard,import-weights,list,worlds,styles}``."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ EPILOG = """examples:
   python -m benchmark run submissions/my-model --update-results   # ...into submissions/my-model/results/
   python -m benchmark run submissions/my-model --dataset diving48 --data-root /data/Diving48 --device cuda
   python -m benchmark curve submissions/my-model --checkpoints runs/my-model/   # bias over training
+  python -m benchmark sweep --submissions 'submissions/zoo-*' --protocols true stylize --jobs 2   # many runs
   python -m benchmark validate submissions/my-model            # no submission code imported
   python -m benchmark validate submissions/my-model --base origin/main   # ...and no result removed
   python -m benchmark leaderboard                              # rewrite leaderboard.md
@@ -294,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a folder of checkpoints (*.safetensors, *.pt) or a glob, e.g. 'runs/x/step-*.safetensors'")
     _add_run_flags(curve)
     curve.set_defaults(func=_curve)
+
+    from benchmark.sweep.command import add_sweep_parser
+
+    add_sweep_parser(sub)
 
     validate = sub.add_parser("validate", help="check a manifest and its result files (e.g. validate submissions/c3d-synthetic)")
     validate.add_argument("submission", type=Path, nargs="+", help="submission folder(s)")
