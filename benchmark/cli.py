@@ -128,6 +128,11 @@ def _reproduce(args: argparse.Namespace) -> int:
     paths = [path for given in args.result for path in reproducible_results(given)]
     if not paths:
         print(f"{', '.join(map(str, args.result))}: no result on a synthetic dataset to reproduce")
+    if args.jobs > 1:  # independent reruns at once, through the sweep's executor
+        from benchmark.sweep.reproductions import reproduce_all
+
+        found = reproduce_all(paths, args.tolerance, args.jobs, args.threads)
+        return _check_each(paths, found.__getitem__, f"reproduced (tolerance {args.tolerance:g})")
     return _check_each(paths, lambda path: [f"{path}: {d}" for d in reproduce(path, args.tolerance, args.threads)],
                        f"reproduced (tolerance {args.tolerance:g})")
 
@@ -314,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--tolerance", type=non_negative_float, default=0.0,
                        help="allowed relative (or absolute) difference of each number (default 0: exact)")
     again.add_argument("--threads", type=positive_int, help="CPU threads for torch")
+    again.add_argument("--jobs", type=positive_int, default=1,
+                       help="reruns at once, each in its own process (default 1; docs/sweeps.md)")
     again.set_defaults(func=_reproduce)
 
     changed = sub.add_parser("changed", help="submission folders changed since a git ref (e.g. changed --base origin/main)")

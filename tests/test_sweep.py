@@ -261,3 +261,29 @@ def test_slurm_array_script(tmp_path: Path, tiny_pair: Path, monkeypatch):
     first = pickle.loads(tasks[0].read_bytes()).function
     assert first.argv[:2] == ["run", str(tiny_pair.resolve() / "tiny-a")] and "--resume" in first.argv
     assert first.argv[first.argv.index("--threads") + 1] == "8" and "cuda" in first.argv
+
+
+# --------------------------------------------------------------------------- reproduce --jobs
+
+
+@pytest.mark.slow
+def test_parallel_reproductions_find_what_serial_ones_find(tmp_path: Path, tiny_pair: Path, capsys):
+    """`reproduce --jobs 2` (CI's reproduce job) reruns through the sweep's executor: an honest
+    result reproduces, an edited number is named."""
+    import json
+
+    for name in ("tiny-a", "tiny-b"):
+        assert main(["run", str(tiny_pair / name), "--dataset", DATASETS[0], "--pairs", "24", "--bootstrap", "20",
+                     "--batch-size", "8", "--eval-clips", "12", "--threads", "1", "--update-results",
+                     "--no-progress"]) == 0
+    edited = tiny_pair / "tiny-b" / "results" / f"{DATASETS[0]}__true.json"
+    data = json.loads(edited.read_text())
+    data["metrics"]["top1"] = round(data["metrics"]["top1"] + 0.01, 6)
+    edited.write_text(json.dumps(data))
+    capsys.readouterr()
+    code = main(["reproduce", str(tiny_pair / "tiny-a"), str(tiny_pair / "tiny-b"), "--jobs", "2", "--threads", "1",
+                 "--tolerance", "1e-6"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "tiny-a/results/synthetic-appearance__true.json: reproduced" in captured.out
+    assert "metrics.top1: committed" in captured.err and "tiny-b" in captured.err

@@ -41,7 +41,7 @@ def job_key(job: Job) -> dict:
     dataset = task.spec.dataset(job.dataset)
     options = task.resolve_options(task.spec.options.parse(list(job.run.task_options), task.spec.name), dataset)
     protocol = parse_protocol(job.protocol or dataset.default_protocol, task, manifest.input)
-    split = dataset.pair_split
+    split = job.split or dataset.pair_split
     root = job.run.data_root.get(job.dataset)
     source = task.open_source(dataset, split, Path(root) if root else None, manifest.input, options)
     run = job.run

@@ -141,6 +141,7 @@ class Job:
     output: Path  # the folder the result goes to (OUTPUT/<submission>)
     checkpoints: str | None = None
     force: bool = False
+    split: str | None = None  # None: the dataset's pair split
 
     @property
     def protocol_text(self) -> str:
@@ -169,6 +170,8 @@ class Job:
             argv += ["--pair-protocol", self.protocol]
         if self.checkpoints:
             argv += ["--checkpoints", self.checkpoints]
+        if self.split:
+            argv += ["--split", self.split]
         if run.eval_clips is not None:
             argv += ["--eval-clips", str(run.eval_clips)]
         if self.dataset in run.data_root:
