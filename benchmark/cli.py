@@ -116,9 +116,17 @@ def _check_each(items, check, ok: str) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from benchmark.validate import validate_submission
+    from benchmark.validate import fingerprint_index, validate_submission
 
-    return _check_each(args.submission, lambda folder: validate_submission(folder, base=args.base),
+    indexes: dict = {}  # read every parent folder's results once, however many folders are validated
+
+    def check(folder: Path) -> list[str]:
+        parent = folder.parent
+        if parent not in indexes:
+            indexes[parent] = fingerprint_index(parent)
+        return validate_submission(folder, base=args.base, index=indexes[parent])
+
+    return _check_each(args.submission, check,
                        "manifest and result files are valid")
 
 
