@@ -3,11 +3,11 @@
 Data flows clip -> pair -> probe -> estimator -> result -> leaderboard:
 
 - ``tasks``: datasets, synthetic worlds, task adapters and reference models;
-- ``benchmark.pairs``: dynamic and static pairs of clips (METHOD.md §1);
-- ``benchmark.probe``: forward hooks pooling every declared layer in one pass (§2);
-- ``benchmark.estimator``: streaming, mergeable static/dynamic statistics (§3-§5);
-- ``benchmark.results``: the validated result file;
-- ``benchmark.leaderboard``: the ranked markdown table built from result files alone.
+- ``benchmark.pairs.protocols``: dynamic and static pairs of clips (METHOD.md §1);
+- ``benchmark.measure.probe``: forward hooks pooling every declared layer in one pass (§2);
+- ``benchmark.measure.estimator``: streaming, mergeable static/dynamic statistics (§3-§5);
+- ``benchmark.results.schema``: the validated result file;
+- ``benchmark.board.markdown``: the ranked markdown table built from result files alone.
 """
 
 __version__ = "0.2.0"

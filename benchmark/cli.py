@@ -15,7 +15,7 @@ from benchmark.argtypes import (
     positive_int,
 )
 from benchmark.errors import BenchmarkError
-from benchmark.safeguards import DEFAULT_MEMORY_LIMIT_GIB, Terminated
+from benchmark.run.safeguards import DEFAULT_MEMORY_LIMIT_GIB, Terminated
 
 EPILOG = """examples:
   python -m benchmark run submissions/c3d-synthetic            # synthetic default, CPU; writes runs/c3d-synthetic/
@@ -39,8 +39,8 @@ EPILOG = """examples:
 
 
 def _run_options(args: argparse.Namespace):
-    """The :class:`~benchmark.runner.RunOptions` of the ``run`` flags (also ``curve``'s)."""
-    from benchmark.runner import RunOptions
+    """The :class:`~benchmark.run.runner.RunOptions` of the ``run`` flags (also ``curve``'s)."""
+    from benchmark.run.runner import RunOptions
 
     _set_threads(args.threads)
     return RunOptions(
@@ -69,7 +69,7 @@ def _run_options(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from benchmark.runner import format_table, run
+    from benchmark.run.runner import format_table, run
 
     result, path = run(args.submission, _run_options(args))
     if result is None:  # a non-zero rank under torchrun: rank 0 reports
@@ -82,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _curve(args: argparse.Namespace) -> int:
-    from benchmark.curves import measure_curve
+    from benchmark.run.curves import measure_curve
 
     curve, path = measure_curve(args.submission, _run_options(args), args.checkpoints)
     print(f"\n{curve.submission} on {curve.dataset.name} ({curve.pair_protocol} pairs): "
@@ -116,7 +116,7 @@ def _check_each(items, check, ok: str) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from benchmark.validate import fingerprint_index, validate_submission
+    from benchmark.validate.submission import fingerprint_index, validate_submission
 
     indexes: dict = {}  # read every parent folder's results once, however many folders are validated
 
@@ -131,7 +131,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _reproduce(args: argparse.Namespace) -> int:
-    from benchmark.reproduce import reproduce, reproducible_results
+    from benchmark.run.reproduce import reproduce, reproducible_results
 
     paths = [path for given in args.result for path in reproducible_results(given)]
     if not paths:
@@ -153,7 +153,7 @@ def _set_threads(threads: int | None) -> None:
 
 
 def _changed(args: argparse.Namespace) -> int:
-    from benchmark.changes import changed_submissions, is_runnable
+    from benchmark.validate.changes import changed_submissions, is_runnable
 
     end = "\0" if args.null else "\n"
     for folder in changed_submissions(args.base, args.submissions):
@@ -166,7 +166,7 @@ def _changed(args: argparse.Namespace) -> int:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
-    from benchmark.leaderboard import check_leaderboard, write_leaderboard
+    from benchmark.board.markdown import check_leaderboard, write_leaderboard
 
     if args.check:
         if args.html or args.export:
@@ -189,7 +189,7 @@ def _leaderboard(args: argparse.Namespace) -> int:
 
 
 def _import_weights(args: argparse.Namespace) -> int:
-    from benchmark.import_weights import import_weights, report
+    from benchmark.submission.import_weights import import_weights, report
 
     imported = import_weights(args.checkpoint, args.submission, key=args.key, output=args.output,
                               drop_unexpected=args.drop_unexpected, training_data=args.training_data)
@@ -198,8 +198,8 @@ def _import_weights(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from benchmark.manifest import discover_submissions
-    from benchmark.tasks import get_spec, task_names
+    from benchmark.api.tasks import get_spec, task_names
+    from benchmark.submission.manifest import discover_submissions
 
     print("tasks, their datasets and options (--task-option KEY=VALUE):")
     for name in task_names():
@@ -228,10 +228,10 @@ def _worlds(args: argparse.Namespace) -> int:
 
 
 def _styles(args: argparse.Namespace) -> int:
-    from benchmark.style_preview import write_style_preview
+    from benchmark.pairs.preview import write_style_preview
 
     if args.video:
-        from benchmark.video import read_clip
+        from benchmark.data.video import read_clip
 
         clip = read_clip(args.video, args.video.stem, num_frames=16)
     else:

@@ -34,7 +34,7 @@ from small_references import (  # noqa: E402
     write_submission,
 )
 
-from benchmark.results import curve_files, read_curve  # noqa: E402
+from benchmark.results.schema import curve_files, read_curve  # noqa: E402
 
 CURVE_PAIRS = 500
 ENTRIES = {

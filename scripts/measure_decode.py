@@ -21,9 +21,9 @@ from pathlib import Path
 
 import torch
 
-from benchmark.clips import LoadedItems, iterate_loaded
-from benchmark.manifest import load_submission
-from benchmark.tasks import get_task
+from benchmark.api.tasks import get_task
+from benchmark.data.clips import LoadedItems, iterate_loaded
+from benchmark.submission.manifest import load_submission
 
 
 def clips_per_second(source, workers: int, batch_size: int) -> float:

@@ -23,7 +23,7 @@ import tracemalloc
 import numpy as np
 import torch
 
-from benchmark.estimator import StaticDynamicEstimator
+from benchmark.measure.estimator import StaticDynamicEstimator
 
 MIB = 2**20
 

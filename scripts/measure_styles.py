@@ -1,9 +1,9 @@
 """Measure the procedural style bank: is motion preserved, is appearance changed?
 
-For every registered style (benchmark/styles.py) and every test video:
+For every registered style (benchmark/pairs/styles.py) and every test video:
 
 - motion: relative endpoint error of Farneback optical flow, styled clip vs original
-  (:func:`benchmark.style_quality.motion_preservation`; 0 = same flow, 1 = as bad as no motion);
+  (:func:`benchmark.pairs.style_quality.motion_preservation`; 0 = same flow, 1 = as bad as no motion);
 - appearance: mean per-frame |Pearson r| of RGB values and luminance SSIM, between each
   style and the original and between every pair of styles (lower = more different).
 
@@ -35,8 +35,8 @@ import numpy as np
 import torch
 from style_clips import camera_clip, moving_shapes_clip  # scripts/style_clips.py
 
-from benchmark import style_quality as Q
-from benchmark import styles as S
+from benchmark.pairs import style_quality as Q
+from benchmark.pairs import styles as S
 
 
 def _world_clips(count: int, frames: int, size: int) -> tuple[list[torch.Tensor], str]:

@@ -4,10 +4,10 @@
     python scripts/measure_styles_real.py --videos a.avi --videos b.mp4 --clips-per-video 3
 
 From each video, ``--clips-per-video`` windows spread evenly over its length: ``--frames``
-frames taken every ``--stride`` frames (``benchmark.video``, decoded with PyAV), short side
+frames taken every ``--stride`` frames (``benchmark.data.video``, decoded with PyAV), short side
 resized to ``--size`` and centre-cropped.  For every registered style
-(``benchmark/styles.py``) and every window: the relative flow endpoint error against the
-original window (``benchmark.style_quality.motion_preservation``; 0 = the same Farnebäck
+(``benchmark/pairs/styles.py``) and every window: the relative flow endpoint error against the
+original window (``benchmark.pairs.style_quality.motion_preservation``; 0 = the same Farnebäck
 flow, 1 = as wrong as predicting no motion), plus the negative controls of
 ``scripts/measure_styles.py`` (a frozen clip, a screen-space texture, a flickering style),
 which must come out near or above 1.
@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from measure_styles import _controls  # noqa: E402  (scripts/measure_styles.py)
 
-from benchmark import style_quality as Q  # noqa: E402
-from benchmark import styles as S  # noqa: E402
-from benchmark.video import center_crop, decode_frames, probe_video, resize_short_side  # noqa: E402
+from benchmark.data.video import center_crop, decode_frames, probe_video, resize_short_side  # noqa: E402
+from benchmark.pairs import style_quality as Q  # noqa: E402
+from benchmark.pairs import styles as S  # noqa: E402
 
 VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv", ".webm")
 

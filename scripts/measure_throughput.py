@@ -33,14 +33,14 @@ from pathlib import Path
 
 import torch
 
-from benchmark.estimator import StaticDynamicEstimator
-from benchmark.runner import RunContext, RunOptions, measure_pairs, prepare
+from benchmark.measure.estimator import StaticDynamicEstimator
+from benchmark.run.runner import RunContext, RunOptions, measure_pairs, prepare
 
 # A harness from before --precision (to measure it side by side) has no such run option;
 # asked by the option, not by importing the module (an editable install of another
 # checkout would provide a module this harness does not have).
 if "precision" in {f.name for f in fields(RunOptions)}:
-    from benchmark.precision import with_precision
+    from benchmark.run.precision import with_precision
 else:
     with_precision = None
 

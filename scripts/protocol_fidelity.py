@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from benchmark.results import read_result
+from benchmark.results.schema import read_result
 
 
 def _share(layer) -> str:

@@ -2,8 +2,8 @@
 
 For each result file given (or every result of the submission folders given) that has no
 ``flops``, the value ``benchmark run`` would have recorded is computed the same way - the
-run's own preparation (:func:`benchmark.runner.prepare` with the options the result
-records) and :func:`benchmark.runner.clip_flops` - and written into the file; nothing else
+run's own preparation (:func:`benchmark.run.runner.prepare` with the options the result
+records) and :func:`benchmark.run.runner.clip_flops` - and written into the file; nothing else
 in it changes.  CI's ``benchmark reproduce`` then checks the value like any other field.
 Results on real data need ``--data-root`` (the clip comes from the dataset).
 
@@ -23,9 +23,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmark.files import write_text_atomic  # noqa: E402
-from benchmark.reproduce import rerun_options  # noqa: E402
-from benchmark.results import read_result, result_files  # noqa: E402
-from benchmark.runner import clip_flops, prepare  # noqa: E402
+from benchmark.results.schema import read_result, result_files  # noqa: E402
+from benchmark.run.reproduce import rerun_options  # noqa: E402
+from benchmark.run.runner import clip_flops, prepare  # noqa: E402
 
 
 def flops_of(path: Path, data_root: Path | None) -> int | None:

@@ -52,14 +52,14 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmark.argtypes import device, non_negative_int, positive_int  # noqa: E402
-from benchmark.board import fmt_estimate, shuffled_drop  # noqa: E402
+from benchmark.board.ranking import metric_estimate  # noqa: E402
+from benchmark.board.rows import fmt_estimate, shuffled_drop  # noqa: E402
 from benchmark.errors import BenchmarkError  # noqa: E402
-from benchmark.import_weights import import_weights  # noqa: E402
-from benchmark.manifest import MANIFEST_NAME  # noqa: E402
-from benchmark.manifest_edit import set_fields  # noqa: E402
-from benchmark.ranking import metric_estimate  # noqa: E402
-from benchmark.results import Result, read_result, result_file_name  # noqa: E402
-from benchmark.runner import RunOptions, run  # noqa: E402
+from benchmark.results.schema import Result, read_result, result_file_name  # noqa: E402
+from benchmark.run.runner import RunOptions, run  # noqa: E402
+from benchmark.submission.import_weights import import_weights  # noqa: E402
+from benchmark.submission.manifest import MANIFEST_NAME  # noqa: E402
+from benchmark.submission.manifest_edit import set_fields  # noqa: E402
 
 TASK = "action_recognition"
 DATASETS = ("kinetics400", "diving48", "ssv2")
@@ -160,8 +160,8 @@ def parser() -> argparse.ArgumentParser:
 
 def dataset_classes(dataset: str, root: Path) -> int:
     """The number of classes of ``dataset`` as its annotation files at ``root`` list them."""
-    from benchmark.manifest import InputSpec
-    from benchmark.tasks import get_task
+    from benchmark.api.model_spec import InputSpec
+    from benchmark.api.tasks import get_task
 
     task = get_task(TASK)
     declared = task.spec.dataset(dataset)

@@ -41,7 +41,7 @@ from small_references import (  # noqa: E402
     write_submission,
 )
 
-from benchmark.results import read_result  # noqa: E402
+from benchmark.results.schema import read_result  # noqa: E402
 from tasks.action_recognition.sources import WorldSource  # noqa: E402
 from tasks.action_recognition.static_dropout import StaticDropoutConfig  # noqa: E402
 from tasks.action_recognition.train import accuracy, render_split  # noqa: E402
@@ -64,8 +64,8 @@ def validation_top1(folder: Path, cfg) -> dict[str, float]:
     label (``unbiased``) and as in training (``biased``)."""
     import torch
 
-    from benchmark.manifest import read_manifest
-    from benchmark.submission import load_state_dict
+    from benchmark.submission.manifest import read_manifest
+    from benchmark.submission.model import load_state_dict
 
     spec = read_manifest(folder / "submission.yaml").input
     model = cfg.build_model(WorldSource(cfg.world, "val").num_classes)

@@ -3,7 +3,7 @@ and a camera panning and zooming over a photo-like image (real-looking).
 
 ``scripts/measure_styles.py`` chose the default style bank on these clips, and
 ``tests/test_styles.py`` checks the bank against the thresholds of
-:mod:`benchmark.style_quality` on the same clips. No benchmark run uses them, so they live
+:mod:`benchmark.pairs.style_quality` on the same clips. No benchmark run uses them, so they live
 beside the script rather than in ``benchmark/``: the script imports this file as a sibling
 module (``python scripts/measure_styles.py`` puts ``scripts/`` on ``sys.path``), the tests
 as ``scripts.style_clips`` (pytest puts the repository root on ``sys.path``).

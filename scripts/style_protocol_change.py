@@ -1,7 +1,7 @@
 """How much styled pixels moved from pair protocol version 1 to 2 (docs/METHOD.md §1).
 
 Version 1 styled every frame a source gave, then kept the frames the model sees; version 2
-keeps the model's frames first and styles only those, batched (:mod:`benchmark.pair_batch`),
+keeps the model's frames first and styles only those, batched (:mod:`benchmark.pairs.batch`),
 so the styles that normalise with clip statistics now take them over the model's frames.
 On the same ``stylize`` pairs of ``synthetic-motion`` (16 rendered frames) this prints,
 per style and number of model frames, how many uint8 values differ and by how much; and
@@ -22,17 +22,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmark.manifest import InputSpec
-from benchmark.pair_batch import render_pairs
-from benchmark.pairs import parse_protocol, plan_pairs
-from benchmark.styles import style_names, style_uint8
-from benchmark.tasks import get_task
-from benchmark.transforms import temporal_subsample
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.tasks import get_task
+from benchmark.api.transforms import temporal_subsample
+from benchmark.pairs.batch import render_pairs
+from benchmark.pairs.protocols import parse_protocol, plan_pairs
+from benchmark.pairs.styles import style_names, style_uint8
 from tasks.synthetic.source import WorldSource
 
 
 def old_styles(checkout: Path):
-    """``benchmark/styles.py`` of the old checkout, as a module of its own."""
+    """``benchmark/pairs/styles.py`` of the old checkout, as a module of its own."""
     spec = importlib.util.spec_from_file_location("protocol1_styles", checkout / "benchmark" / "styles.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module

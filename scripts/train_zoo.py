@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmark.results import read_result  # noqa: E402
+from benchmark.results.schema import read_result  # noqa: E402
 from tasks.action_recognition.zoo import ZOO  # noqa: E402
 from tasks.synthetic import get_world  # noqa: E402
 

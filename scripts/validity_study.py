@@ -49,9 +49,9 @@ from scipy import stats
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmark.manifest import MANIFEST_NAME, read_manifest  # noqa: E402
-from benchmark.results import read_result, result_file_name  # noqa: E402
-from benchmark.styles import DEFAULT_STYLES, style_names  # noqa: E402
+from benchmark.pairs.styles import DEFAULT_STYLES, style_names  # noqa: E402
+from benchmark.results.schema import read_result, result_file_name  # noqa: E402
+from benchmark.submission.manifest import MANIFEST_NAME, read_manifest  # noqa: E402
 
 PAIRS = 1000
 LAYERS = ("stem", "early", "middle", "late", "last")
@@ -378,14 +378,14 @@ same models under `stylize:2,9` (below), the bank with the best τ at the last l
 ## Per model and layer
 
 Dynamic share; `true` with its 95 % interval. Columns after `stylize` are the other
-banks (style names from `benchmark/styles.py`). Also in `validity/shares.csv`.
+banks (style names from `benchmark/pairs/styles.py`). Also in `validity/shares.csv`.
 
 {shares_markdown(rows, protocols)}
 
 ## Motion preservation on real camera footage
 
 Relative flow endpoint error of each style against the original clip
-(`benchmark.style_quality.motion_preservation`: Farnebäck flow on luminance, 8-pixel border
+(`benchmark.pairs.style_quality.motion_preservation`: Farnebäck flow on luminance, 8-pixel border
 ignored; 0 = the same flow, 1 = as wrong as predicting no motion), per style and clip of
 real camera footage (the dancer and pianist recordings shipped with the `musicalgestures`
 package; not committed).

@@ -65,9 +65,9 @@ def write_tiny_submission(root: Path, name: str = "tiny", num_classes: int = 14,
 def runs_in_tmp(tmp_path, monkeypatch):
     """`benchmark run`'s default output (runs/<submission>/) goes to the test's own folder,
     never into the repository."""
-    import benchmark.safeguards
+    import benchmark.run.safeguards
 
-    monkeypatch.setattr(benchmark.safeguards, "RUNS_DIR", tmp_path / "runs")
+    monkeypatch.setattr(benchmark.run.safeguards, "RUNS_DIR", tmp_path / "runs")
 
 
 @pytest.fixture

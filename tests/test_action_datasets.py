@@ -12,9 +12,8 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from benchmark import video as video_mod
-from benchmark.errors import DataError
-from benchmark.video import (
+from benchmark.data import video as video_mod
+from benchmark.data.video import (
     center_crop,
     decode_frames,
     read_clip,
@@ -22,6 +21,7 @@ from benchmark.video import (
     sample_indices,
     segment_frames,
 )
+from benchmark.errors import DataError
 from tasks.action_recognition.datasets import DATASETS, ClipRecord, collate_clips
 from tasks.action_recognition.datasets.kinetics import clip_name
 from tasks.action_recognition.datasets.ssv2 import template_key

@@ -333,7 +333,7 @@ def test_decay_is_negative_for_a_model_that_improves_and_results_accept_it():
     0.2, 0.6, 1.0, 1.0 have bin edges round(linspace(1, 4, 5)) - 1 = 0, 1, 2, 2, 3, so the
     first bin is frames 0-1 and the last frames 2-3: 0.4 - 1.0 = -0.6. A result's decay
     therefore lies in [-1, 1]."""
-    from benchmark.tasks import get_spec
+    from benchmark.api.tasks import get_spec
 
     assert decay([0.2, 0.6, 1.0, 1.0]) == pytest.approx(0.4 - 1.0)
     spec = get_spec("avos")

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.factors import DYNAMIC, STATIC
-from benchmark.manifest import InputSpec
-from benchmark.pair_batch import render_pairs
-from benchmark.pairs import PairSpec, parse_protocol
-from benchmark.probe import LayerProbe
+from benchmark.api.model_spec import InputSpec
+from benchmark.measure.factors import DYNAMIC, STATIC
+from benchmark.measure.probe import LayerProbe
+from benchmark.pairs.batch import render_pairs
+from benchmark.pairs.protocols import PairSpec, parse_protocol
 from tasks.avos.adapter import AvosTask
 from tasks.avos.datasets import SyntheticAvosSource
 from tasks.avos.models import CROSS_CONNECTIONS, FUSIONS, TwoStreamAvos

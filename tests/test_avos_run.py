@@ -12,9 +12,9 @@ from safetensors.torch import save_file
 
 from benchmark.cli import main
 from benchmark.hashing import sha256_file
-from benchmark.results import read_result, result_files
-from benchmark.runner import RunOptions, format_table, run
-from benchmark.validate import validate_submission
+from benchmark.results.schema import read_result, result_files
+from benchmark.run.runner import RunOptions, format_table, run
+from benchmark.validate.submission import validate_submission
 from tasks.avos.models import TwoStreamAvos
 from tests.fixtures.avos_datasets import write_davis2016_fixture
 
@@ -100,7 +100,7 @@ def test_every_avos_submission_validates(folder):
 
 def test_resume_with_another_flow_method_is_refused_naming_the_option(tmp_path, monkeypatch):
     from benchmark.errors import BenchmarkError
-    from benchmark.estimator import StaticDynamicEstimator
+    from benchmark.measure.estimator import StaticDynamicEstimator
 
     folder = write_tiny_avos_submission(tmp_path / "submissions", datasets="[synthetic-avos]")
     monkeypatch.setattr(StaticDynamicEstimator, "update", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))

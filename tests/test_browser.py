@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.leaderboard import write_leaderboard
+from benchmark.board.markdown import write_leaderboard
 from tests.fixtures import browser
 
 DATA = Path(__file__).resolve().parent / "data" / "leaderboard"

@@ -12,16 +12,16 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+from benchmark.board.markdown import build, render, write_leaderboard
+from benchmark.board.plots import plot_curve
 from benchmark.cli import main
-from benchmark.curves import find_checkpoints
 from benchmark.errors import BenchmarkError
-from benchmark.estimator import StaticDynamicEstimator
 from benchmark.hashing import sha256_file
-from benchmark.leaderboard import build, render, write_leaderboard
-from benchmark.plots import plot_curve
-from benchmark.results import CurvePoint, CurveResult, LayerResult, curve_files, read_curve
-from benchmark.runner import RunOptions, run
-from benchmark.validate import validate_submission
+from benchmark.measure.estimator import StaticDynamicEstimator
+from benchmark.results.schema import CurvePoint, CurveResult, LayerResult, curve_files, read_curve
+from benchmark.run.curves import find_checkpoints
+from benchmark.run.runner import RunOptions, run
+from benchmark.validate.submission import validate_submission
 from tests.conftest import TINY_MODEL
 
 FAST = dict(pairs=24, batch_size=8, eval_clips=16, bootstrap=50, progress=False)
@@ -91,7 +91,7 @@ def test_curve_equals_separate_runs_of_each_checkpoint(tiny_submission, training
 
 def test_an_interrupted_curve_resumes_to_the_same_result(tiny_submission, training_run, tmp_path, monkeypatch):
     options = dict(FAST, checkpoint_every=1)
-    from benchmark.curves import measure_curve
+    from benchmark.run.curves import measure_curve
 
     reference, _ = measure_curve(tiny_submission, RunOptions(output=tmp_path / "full", **options), training_run)
     calls = {"n": 0}
@@ -209,7 +209,7 @@ def test_curve_plot_is_byte_stable_and_linked_from_the_leaderboard(tiny_submissi
 
 
 def test_reproduce_reruns_the_point_of_the_submissions_weights(tiny_submission, training_run):
-    from benchmark.reproduce import reproduce
+    from benchmark.run.reproduce import reproduce
 
     main(["curve", str(tiny_submission), "--checkpoints", str(training_run), *FAST_FLAGS])
     [path] = curve_files(tiny_submission)

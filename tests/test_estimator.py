@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from benchmark.errors import EstimatorError
-from benchmark.estimator import UNIT_CLASSES, StaticDynamicEstimator, poisson_weights
+from benchmark.measure.estimator import UNIT_CLASSES, StaticDynamicEstimator, poisson_weights
 
 DYNAMIC, STATIC = 0, 1
 LAYER = "res5"
@@ -362,7 +362,7 @@ def test_states_without_a_reference_point_still_load():
     a, b, factors = correlated_pairs(n_pairs=100, units=8, seed=22)
     estimator = feed(StaticDynamicEstimator(bootstrap=16), a, b, factors, np.arange(100), 25)
     state = estimator.state_dict()
-    from benchmark.estimator import _recentre  # the raw sums are the sums about 0
+    from benchmark.measure.estimator import _recentre  # the raw sums are the sums about 0
 
     raw = state["layers"][LAYER]
     _recentre(raw, torch.zeros(8, dtype=torch.float64))

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.estimator import StaticDynamicEstimator
+from benchmark.measure.estimator import StaticDynamicEstimator
 
 UNITS, BATCH = 2048, 64
 

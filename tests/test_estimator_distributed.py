@@ -17,7 +17,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from benchmark.errors import EstimatorError
-from benchmark.estimator import StaticDynamicEstimator, _recentre
+from benchmark.measure.estimator import StaticDynamicEstimator, _recentre
 
 WORLD = 2
 N_PAIRS, BATCH, BOOTSTRAP, SEED = 300, 32, 64, 11

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.estimator import StaticDynamicEstimator
+from benchmark.measure.estimator import StaticDynamicEstimator
 
 UNITS, NOISE = 16, 1.0
 N_PAIRS, REPETITIONS, BOOTSTRAP = 300, 200, 200

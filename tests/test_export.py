@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.board import collect_results
+from benchmark.board.export import COLUMNS, METRIC_PREFIX, export_csv, export_json
+from benchmark.board.rows import collect_results
 from benchmark.cli import main
-from benchmark.export import COLUMNS, METRIC_PREFIX, export_csv, export_json
-from benchmark.results import read_result, result_files
+from benchmark.results.schema import read_result, result_files
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "leaderboard"

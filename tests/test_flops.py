@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from benchmark.errors import ResultError
-from benchmark.flops import count_flops
-from benchmark.reproduce import compare
-from benchmark.results import read_result
-from benchmark.runner import RunOptions, run
+from benchmark.measure.flops import count_flops
+from benchmark.results.schema import read_result
+from benchmark.run.reproduce import compare
+from benchmark.run.runner import RunOptions, run
 from tests.conftest import TINY_MODEL
 
 # The tiny test model on one 4x32x32 clip, by hand (a multiply-add = 2 FLOPs):

@@ -26,11 +26,11 @@ import yaml
 from benchmark.cli import main
 from benchmark.errors import WeightsError
 from benchmark.hashing import sha256_file
-from benchmark.import_weights import import_weights
-from benchmark.manifest import load_submission
-from benchmark.manifest_edit import set_fields
-from benchmark.submission import build_model
-from benchmark.validate import validate_submission
+from benchmark.submission.import_weights import import_weights
+from benchmark.submission.manifest import load_submission
+from benchmark.submission.manifest_edit import set_fields
+from benchmark.submission.model import build_model
+from benchmark.validate.submission import validate_submission
 from tests.conftest import TINY_MODEL, write_tiny_submission
 
 SUBMISSIONS = Path(__file__).resolve().parents[1] / "submissions"
@@ -192,7 +192,7 @@ def test_old_checkpoints_without_batch_counters_and_safetensors_input(tmp_path):
     folder = write_tiny_submission(tmp_path / "submissions", template="true", weights=None)
     model = folder / "model.py"
     model.write_text(TINY_MODEL.replace("nn.ReLU())\n        self.stage", "nn.BatchNorm3d(8), nn.ReLU())\n        self.stage"))
-    from benchmark.submission import construct_model
+    from benchmark.submission.model import construct_model
 
     state = construct_model(load_submission(folder)).state_dict()
     old = {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}

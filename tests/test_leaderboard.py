@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.board import PROTOCOL_READING
-from benchmark.intervals import wilson_estimate
-from benchmark.leaderboard import check_leaderboard, render, write_leaderboard
-from benchmark.pairs import PAIR_PROTOCOLS
-from benchmark.ranking import rank_ranges
+from benchmark.api.intervals import wilson_estimate
+from benchmark.board.markdown import check_leaderboard, render, write_leaderboard
+from benchmark.board.ranking import rank_ranges
+from benchmark.board.rows import PROTOCOL_READING
+from benchmark.pairs.protocols import PAIR_PROTOCOLS
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "leaderboard"
@@ -199,11 +199,11 @@ def test_rendering_imports_neither_torch_nor_submission_code(tmp_path):
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from benchmark.leaderboard import write_leaderboard\n"
+        "from benchmark.board.markdown import write_leaderboard\n"
         f"write_leaderboard(Path({str(tmp_path / 'submissions')!r}), Path({str(tmp_path / 'lb.md')!r}))\n"
         "declarations = {'tasks'} | {f'tasks.{t}' for t in ('action_recognition', 'avos', 'vis')}\n"
         "declarations |= {f'{d}.spec' for d in declarations}\n"
-        "loaded = [m for m in sys.modules if m == 'torch' or m.startswith(('torch.', 'benchmark.submission'))\n"
+        "loaded = [m for m in sys.modules if m == 'torch' or m.startswith(('torch.', 'benchmark.submission.model'))\n"
         "          or (m.startswith('tasks') and m not in declarations)]\n"
         "assert not loaded, loaded\n"
     )

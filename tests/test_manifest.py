@@ -6,9 +6,9 @@ import pytest
 
 from benchmark.cli import main
 from benchmark.errors import LayerError, ManifestError, WeightsError
-from benchmark.manifest import load_submission
-from benchmark.probe import LayerProbe
-from benchmark.submission import build_model
+from benchmark.measure.probe import LayerProbe
+from benchmark.submission.manifest import load_submission
+from benchmark.submission.model import build_model
 from tests.conftest import write_tiny_submission
 
 
@@ -64,7 +64,7 @@ def test_weights_by_url_are_downloaded_and_verified(tmp_path, monkeypatch):
     data = (source / "weights.safetensors").read_bytes()
     url = "https://models.example.org/tiny/weights.safetensors"
     folder = write_tiny_submission(tmp_path / "sub", weights=f'{{url: "{url}", sha256: "{digest}"}}')
-    monkeypatch.setattr("benchmark.submission.CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr("benchmark.submission.model.CACHE_DIR", tmp_path / "cache")
     asked = []
 
     class Server:  # stands in for the https opener (tests never reach the network)
@@ -74,7 +74,7 @@ def test_weights_by_url_are_downloaded_and_verified(tmp_path, monkeypatch):
             response.headers = {"Content-Length": str(len(data))}
             return response
 
-    monkeypatch.setattr("benchmark.download._opener", Server)
+    monkeypatch.setattr("benchmark.submission.download._opener", Server)
     model = build_model(load_submission(folder))
     assert not model.training and asked == [(url, 60.0)]
     assert [p.name for p in (tmp_path / "cache" / digest).iterdir()] == ["weights.safetensors"]

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.factors import STATIC
-from benchmark.manifest import InputSpec
-from benchmark.pair_batch import pair_input, render_pairs, upload
-from benchmark.pairs import parse_protocol, plan_pairs, style_frames
-from benchmark.tasks import get_task
-from benchmark.transforms import temporal_subsample
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.tasks import get_task
+from benchmark.api.transforms import temporal_subsample
+from benchmark.measure.factors import STATIC
+from benchmark.pairs.batch import pair_input, render_pairs, upload
+from benchmark.pairs.protocols import parse_protocol, plan_pairs, style_frames
 
 AR = get_task("action_recognition")
 SPEC = InputSpec(frames=4, size=24)

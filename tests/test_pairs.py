@@ -6,13 +6,19 @@ import numpy as np
 import pytest
 import torch
 
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.tasks import get_task, task_names
+from benchmark.api.transforms import clips_to_input, frame_permutation, temporal_subsample
 from benchmark.errors import BenchmarkError
-from benchmark.factors import DYNAMIC, STATIC
-from benchmark.manifest import InputSpec
-from benchmark.pair_batch import render_pairs
-from benchmark.pairs import StylizedPairs, TruePairs, parse_protocol, plan_pairs, style_frames
-from benchmark.tasks import get_task, task_names
-from benchmark.transforms import clips_to_input, frame_permutation, temporal_subsample
+from benchmark.measure.factors import DYNAMIC, STATIC
+from benchmark.pairs.batch import render_pairs
+from benchmark.pairs.protocols import (
+    StylizedPairs,
+    TruePairs,
+    parse_protocol,
+    plan_pairs,
+    style_frames,
+)
 from tasks.synthetic.source import WorldSource
 
 AR = get_task("action_recognition")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchmark.errors import DataError
-from benchmark.prestylized import PrestylizedStore
+from benchmark.pairs.prestylized import PrestylizedStore
 from tests.fixtures.prestylized import write_prestylized_fixture
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PIL import Image
 
 from benchmark.cli import main
-from benchmark.styles import DEFAULT_STYLES
+from benchmark.pairs.styles import DEFAULT_STYLES
 
 
 def test_styles_command_writes_one_row_per_style(tmp_path):

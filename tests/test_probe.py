@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from benchmark.manifest import LayerSpec
-from benchmark.probe import LayerProbe, pool_output
+from benchmark.api.model_spec import LayerSpec
+from benchmark.measure.probe import LayerProbe, pool_output
 
 
 def test_pooling_by_rank():

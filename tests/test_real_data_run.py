@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from benchmark.cli import main
-from benchmark.results import read_result, result_files
+from benchmark.results.schema import read_result, result_files
 from tests.conftest import write_tiny_submission
 from tests.fixtures.action_datasets import write_diving48_fixture
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from benchmark.cli import main
-from benchmark.manifest import discover_submissions
-from benchmark.validate import validate_submission
+from benchmark.submission.manifest import discover_submissions
+from benchmark.validate.submission import validate_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from benchmark.results import read_result
-from benchmark.validate import validate_submission
+from benchmark.results.schema import read_result
+from benchmark.validate.submission import validate_submission
 from tests.fixtures.action_datasets import (
     write_diving48_fixture,
     write_kinetics_fixture,

@@ -7,13 +7,13 @@ import shutil
 
 import pytest
 
-import benchmark.runner as runner_module
+import benchmark.run.runner as runner_module
+from benchmark.board.markdown import check_leaderboard, write_leaderboard
 from benchmark.cli import main
-from benchmark.estimator import StaticDynamicEstimator
-from benchmark.leaderboard import check_leaderboard, write_leaderboard
-from benchmark.results import read_result, result_files
-from benchmark.runner import RunOptions, run
-from benchmark.validate import validate_submission
+from benchmark.measure.estimator import StaticDynamicEstimator
+from benchmark.results.schema import read_result, result_files
+from benchmark.run.runner import RunOptions, run
+from benchmark.validate.submission import validate_submission
 from tests.fixtures.interrupt import stop_at_batch
 
 FAST = dict(pairs=24, batch_size=8, eval_clips=16, bootstrap=50, progress=False)

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from benchmark.results import read_result
-from benchmark.runner import RunOptions, run
+from benchmark.results.schema import read_result
+from benchmark.run.runner import RunOptions, run
 from tests.test_avos_run import write_tiny_avos_submission
 
 ARGS = ["--pairs", "32", "--batch-size", "8", "--eval-clips", "8", "--bootstrap", "40", "--no-progress"]

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.board import collect_results, curve_plot_path
+from benchmark.board.markdown import write_leaderboard
+from benchmark.board.rows import collect_results, curve_plot_path
+from benchmark.board.site import MARKER, json_block, write_site
 from benchmark.cli import main
 from benchmark.errors import BenchmarkError
-from benchmark.leaderboard import write_leaderboard
-from benchmark.site import MARKER, json_block, write_site
 
 DATA = Path(__file__).resolve().parent / "data" / "leaderboard"
 

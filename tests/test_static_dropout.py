@@ -11,11 +11,11 @@ import torch
 from safetensors import safe_open
 from torch import nn
 
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.tasks import get_task
 from benchmark.errors import BenchmarkError
-from benchmark.estimator import UnitScores
 from benchmark.hashing import sha256_file
-from benchmark.manifest import InputSpec
-from benchmark.tasks import get_task
+from benchmark.measure.estimator import UnitScores
 from tasks.action_recognition import static_dropout as sd
 from tasks.action_recognition.sources import WorldSource
 from tasks.action_recognition.static_dropout import (

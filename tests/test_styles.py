@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark import style_quality as Q
-from benchmark import styles as S
 from benchmark.errors import BenchmarkError
+from benchmark.pairs import style_quality as Q
+from benchmark.pairs import styles as S
 from scripts.style_clips import camera_clip, moving_shapes_clip
 
 ALL = S.style_names()

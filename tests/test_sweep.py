@@ -14,8 +14,8 @@ import pytest
 
 from benchmark.cli import main
 from benchmark.errors import BenchmarkError
-from benchmark.reproduce import compare
-from benchmark.results import read_result
+from benchmark.results.schema import read_result
+from benchmark.run.reproduce import compare
 from benchmark.sweep.keys import RESULT_KEY_FIELDS, job_key, why_not_done
 from benchmark.sweep.plan import Job, expand, parse_plan
 from benchmark.sweep.report import first_error
@@ -87,7 +87,7 @@ def test_expand_leaves_out_undeclared(tmp_path: Path, tiny_pair: Path):
 
 def test_job_key_is_the_checkpoint_key(tmp_path: Path, tiny_pair: Path):
     """The skip key equals the resume checkpoint's key, field by field, without building the model."""
-    from benchmark.runner import open_run
+    from benchmark.run.runner import open_run
 
     job = expand(_plan(tiny_pair, tmp_path)).jobs[1]
     ctx = open_run(job.submission, _run_options(job))
@@ -104,7 +104,7 @@ def test_job_key_is_the_checkpoint_key(tmp_path: Path, tiny_pair: Path):
 
 
 def _run_options(job: Job):
-    from benchmark.runner import RunOptions
+    from benchmark.run.runner import RunOptions
 
     run = job.run
     return RunOptions(dataset=job.dataset, pair_protocol=job.protocol, pairs=run.pairs, bootstrap=run.bootstrap,

@@ -15,15 +15,15 @@ import pytest
 import torch
 from torch import nn
 
+from benchmark.api.metric import Metric
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.options import TaskOptions, option
+from benchmark.api.task import EvalOptions, Source, Task, check_task
+from benchmark.api.tasks import TASKS, get_spec, get_task, task_names
+from benchmark.api.taskspec import DatasetSpec, MetricSpec, TaskSpec
 from benchmark.errors import BenchmarkError
-from benchmark.manifest import InputSpec
-from benchmark.metric import Metric
-from benchmark.options import TaskOptions, option
-from benchmark.pair_batch import pair_input
-from benchmark.pairs import parse_protocol, plan_pairs
-from benchmark.task import EvalOptions, Source, Task, check_task
-from benchmark.tasks import TASKS, get_spec, get_task, task_names
-from benchmark.taskspec import DatasetSpec, MetricSpec, TaskSpec
+from benchmark.pairs.batch import pair_input
+from benchmark.pairs.protocols import parse_protocol, plan_pairs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -122,7 +122,7 @@ def test_a_task_without_a_main_metric_or_a_base_class_fails():
             raise NotImplementedError
 
     assert check_task(NoMain) == ["task 'toy': needs exactly one main metric, has none"]
-    assert check_task(dict) == ["dict: a task adapter must subclass benchmark.task.Task"]
+    assert check_task(dict) == ["dict: a task adapter must subclass benchmark.api.task.Task"]
 
 
 def test_a_method_with_other_parameters_is_named():
@@ -182,14 +182,14 @@ def _code_strings(path: Path) -> list[tuple[int, str]]:
 
 
 def test_the_harness_names_no_task_and_no_dataset():
-    """Outside the registration (benchmark/tasks.py), docstrings and help text, no string in
+    """Outside the registration (benchmark/api/tasks.py), docstrings and help text, no string in
     benchmark/'s code names a task or a dataset: what differs between tasks is declared."""
     names = set(task_names())
     for name in task_names():
         names |= set(get_spec(name).dataset_names())
     word = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, names))) + r")(?![\w-])")
     hits = [f"{path.relative_to(REPO)}:{line}: {text!r}"
-            for path in sorted((REPO / "benchmark").glob("*.py")) if path.name != "tasks.py"
+            for path in sorted((REPO / "benchmark").rglob("*.py")) if path != REPO / "benchmark/api/tasks.py"
             for line, text in _code_strings(path) if word.search(text)]
     assert hits == []
 

@@ -16,14 +16,14 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.leaderboard import write_leaderboard
-from benchmark.manifest import Submission, load_submission, read_manifest
-from benchmark.probe import LayerProbe
-from benchmark.results import read_result, result_files
-from benchmark.runner import RunOptions, run
-from benchmark.submission import build_model
-from benchmark.transforms import clips_to_input as model_input
-from benchmark.validate import validate_submission
+from benchmark.api.transforms import clips_to_input as model_input
+from benchmark.board.markdown import write_leaderboard
+from benchmark.measure.probe import LayerProbe
+from benchmark.results.schema import read_result, result_files
+from benchmark.run.runner import RunOptions, run
+from benchmark.submission.manifest import Submission, load_submission, read_manifest
+from benchmark.submission.model import build_model
+from benchmark.validate.submission import validate_submission
 
 SUBMISSIONS = Path(__file__).resolve().parents[1] / "submissions"
 TEMPLATES = sorted(  # the action-recognition templates (other tasks test their own)

@@ -19,20 +19,20 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-import benchmark.runner as runner_module
-from benchmark.board import Row, ranked
-from benchmark.changes import changed_submissions
+import benchmark.run.runner as runner_module
+from benchmark.board.markdown import build, cell, write_leaderboard
+from benchmark.board.ranking import metric_estimate
+from benchmark.board.rows import Row, ranked
 from benchmark.cli import main
-from benchmark.download import check_https, fetch_pinned, stream_verified
 from benchmark.errors import BenchmarkError, EstimatorError, WeightsError
-from benchmark.estimator import StaticDynamicEstimator, check_memory, estimator_memory_bytes
 from benchmark.hashing import sha256_file
-from benchmark.leaderboard import build, cell, write_leaderboard
-from benchmark.ranking import metric_estimate
-from benchmark.results import IntervalModel, read_result, result_files
-from benchmark.runner import RunOptions, run
-from benchmark.safeguards import CheckpointLock
-from benchmark.validate import validate_submission
+from benchmark.measure.estimator import StaticDynamicEstimator, check_memory, estimator_memory_bytes
+from benchmark.results.schema import IntervalModel, read_result, result_files
+from benchmark.run.runner import RunOptions, run
+from benchmark.run.safeguards import CheckpointLock
+from benchmark.submission.download import check_https, fetch_pinned, stream_verified
+from benchmark.validate.changes import changed_submissions
+from benchmark.validate.submission import validate_submission
 from tests.conftest import TINY_MODEL, write_tiny_submission
 from tests.fixtures.interrupt import stop_at_batch
 from tests.fixtures.results import FAKE_FINGERPRINT, measured_result
@@ -492,7 +492,7 @@ def test_8_downloads_time_out_are_capped_verified_and_cached_by_sha256(tmp_path)
     offline = FakeOpener(OSError("no network"))
     assert fetch_pinned(url, pin, tmp_path, "w", opener=offline) == fetched and offline.calls == []
 
-    from benchmark.download import _HttpsOnlyRedirects
+    from benchmark.submission.download import _HttpsOnlyRedirects
 
     request = urllib.request.Request(url)
     with pytest.raises(WeightsError, match="not an https URL"):

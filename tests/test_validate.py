@@ -9,19 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.changes import changed_submissions
+from benchmark.api.tasks import get_spec, task_names
 from benchmark.cli import main
 from benchmark.errors import BenchmarkError, ManifestError
-from benchmark.manifest import load_submission
-from benchmark.results import (
+from benchmark.results.schema import (
     RESULT_SCHEMA,
     DatasetInfo,
     LayerResult,
     Result,
 )
-from benchmark.runner import RunOptions, run
-from benchmark.tasks import get_spec, task_names
-from benchmark.validate import validate_submission
+from benchmark.run.runner import RunOptions, run
+from benchmark.submission.manifest import load_submission
+from benchmark.validate.changes import changed_submissions
+from benchmark.validate.submission import validate_submission
 from tests.conftest import write_tiny_submission
 from tests.fixtures.results import measured_result
 
@@ -181,7 +181,7 @@ def test_changed_lists_changed_folders_and_runnable_ones(repo, monkeypatch, caps
                                           if d.synthetic])
 def test_synthetic_fingerprints_are_recomputed_for_every_task(task, dataset):
     """A result on any task's synthetic dataset is checked against the world as rendered now."""
-    from benchmark.validate import _check_fingerprint, synthetic_fingerprint
+    from benchmark.validate.submission import _check_fingerprint, synthetic_fingerprint
 
     split = get_spec(task).dataset(dataset).pair_split
     current = synthetic_fingerprint(task, dataset, split)

@@ -7,10 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from benchmark.manifest import InputSpec
-from benchmark.pairs import PairSpec, parse_protocol
-from benchmark.task import EvalOptions
-from benchmark.tasks import get_spec, get_task
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.task import EvalOptions
+from benchmark.api.tasks import get_spec, get_task
+from benchmark.pairs.protocols import PairSpec, parse_protocol
 from tasks.vis.samples import VisClip, VisInstance
 
 SPEC = InputSpec(frames=4, size=32, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.manifest import LayerSpec
-from benchmark.probe import LayerProbe
+from benchmark.api.model_spec import LayerSpec
+from benchmark.measure.probe import LayerProbe
 from tasks.vis.losses import hungarian_match, semantic_loss, set_loss
 from tasks.vis.models import QueryVIS, link_queries
 from tasks.vis.predictions import clip_tracks

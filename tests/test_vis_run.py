@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.result_checks import check_result
-from benchmark.results import read_result
-from benchmark.runner import RunOptions, run
-from benchmark.validate import validate_submission
+from benchmark.results.schema import read_result
+from benchmark.run.runner import RunOptions, run
+from benchmark.validate.results import check_result
+from benchmark.validate.submission import validate_submission
 
 SUBMISSIONS = Path(__file__).resolve().parents[1] / "submissions"
 REFERENCES = ["vis-query-synthetic", "vis-perframe-synthetic"]

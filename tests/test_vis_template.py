@@ -10,9 +10,9 @@ import pytest
 import torch
 from torch import nn
 
-from benchmark.manifest import load_submission
-from benchmark.probe import LayerProbe
-from benchmark.validate import validate_submission
+from benchmark.measure.probe import LayerProbe
+from benchmark.submission.manifest import load_submission
+from benchmark.validate.submission import validate_submission
 
 FOLDER = Path(__file__).resolve().parents[1] / "submissions" / "template-vis-detectron2"
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.manifest import load_submission
-from benchmark.probe import LayerProbe
-from benchmark.submission import build_model
-from benchmark.transforms import clips_to_input as model_input
+from benchmark.api.transforms import clips_to_input as model_input
+from benchmark.measure.probe import LayerProbe
+from benchmark.submission.manifest import load_submission
+from benchmark.submission.model import build_model
 from tasks.action_recognition.models import ARCHITECTURES
 from tasks.action_recognition.zoo import ZOO, TemporalShift
 from tests.fixtures.scripts import load_script

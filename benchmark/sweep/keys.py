@@ -1,6 +1,6 @@
 """Is a job already done?  Its result is there, valid, and of the same key.
 
-The key is the resume checkpoint's (:func:`benchmark.runner.checkpoint_key`) as far as a
+The key is the resume checkpoint's (:func:`benchmark.run.runner.checkpoint_key`) as far as a
 result file records it: submission, weights, input, dataset, split, data fingerprint, pair
 protocol, pairs, seed, bootstrap, batch size, evaluation units, precision and task options
 (``tests/test_sweep.py`` checks that these equal the checkpoint key's fields for a run).  A
@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 
 from benchmark.errors import BenchmarkError
-from benchmark.manifest import load_submission
-from benchmark.results import CurveResult, Result, read_curve, read_result
+from benchmark.results.schema import CurveResult, Result, read_curve, read_result
+from benchmark.submission.manifest import load_submission
 from benchmark.sweep.plan import Job
 
 # The checkpoint key's fields that a result records (the others - model file and arguments,
@@ -32,8 +32,8 @@ def _json(value) -> str:
 def job_key(job: Job) -> dict:
     """The key the run of ``job`` will have (raises :class:`BenchmarkError` on a bad option,
     e.g. an unknown protocol: the job fails before it runs)."""
-    from benchmark.pairs import parse_protocol
-    from benchmark.tasks import get_task
+    from benchmark.api.tasks import get_task
+    from benchmark.pairs.protocols import parse_protocol
 
     submission = load_submission(job.submission)
     manifest = submission.manifest
@@ -94,7 +94,7 @@ def why_not_done(job: Job, key: dict) -> str | None:
         result = read_result(path)
     except BenchmarkError as error:
         return f"unreadable result ({str(error).splitlines()[0][:120]})"
-    from benchmark.validate import check_result
+    from benchmark.validate.submission import check_result
 
     problems = check_result(path, result, load_submission(job.submission))
     if problems:
@@ -106,8 +106,8 @@ def why_not_done(job: Job, key: dict) -> str | None:
 def _curve_not_done(job: Job, path: Path, key: dict) -> str | None:
     """A curve is done when valid, of the same key (its points' weights aside) and holding a
     point for every checkpoint the job names."""
-    from benchmark.curves import find_checkpoints
-    from benchmark.result_checks import check_result
+    from benchmark.run.curves import find_checkpoints
+    from benchmark.validate.results import check_result
 
     curve = read_curve(path)
     for point in curve.points:

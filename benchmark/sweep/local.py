@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmark.safeguards import interrupt_on_sigterm
+from benchmark.run.safeguards import interrupt_on_sigterm
 from benchmark.sweep.plan import Job
 from benchmark.sweep.report import Outcome, first_error_in
 

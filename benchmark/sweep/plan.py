@@ -16,10 +16,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from benchmark.api.tasks import find_dataset
 from benchmark.errors import BenchmarkError
-from benchmark.manifest import MANIFEST_NAME, load_submission
-from benchmark.results import CURVES_DIR, result_file_name
-from benchmark.tasks import find_dataset
+from benchmark.results.schema import CURVES_DIR, result_file_name
+from benchmark.submission.manifest import MANIFEST_NAME, load_submission
 
 EXECUTORS = ("local", "submitit-local", "debug", "slurm")
 

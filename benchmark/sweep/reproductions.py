@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 from benchmark.errors import BenchmarkError
-from benchmark.reproduce import committed_result, compare
-from benchmark.results import Result, read_result
+from benchmark.results.schema import Result, read_result
+from benchmark.run.reproduce import committed_result, compare
 from benchmark.sweep.local import run_local
 from benchmark.sweep.plan import Job, RunSettings
 

@@ -1,5 +1,5 @@
 """The action-recognition task: clips in, class logits out (the harness contract,
-:class:`benchmark.task.Task`).
+:class:`benchmark.api.task.Task`).
 
 Accuracy is measured clean and under the perturbations of :mod:`.spec`: frames shuffled
 (after temporal subsampling, per pathway), reversed, or the middle frame repeated.  The
@@ -17,14 +17,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from benchmark.clips import LoadedItems, iterate_loaded
+from benchmark.api.metric import CLEAN, PerturbedMetrics
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.options import TaskOptions
+from benchmark.api.task import ClipTask, EvalOptions, Source
+from benchmark.api.taskspec import DatasetSpec
+from benchmark.api.transforms import clips_to_input, to_device
+from benchmark.data.clips import LoadedItems, iterate_loaded
 from benchmark.errors import ModelOutputError
-from benchmark.manifest import InputSpec
-from benchmark.metric import CLEAN, PerturbedMetrics
-from benchmark.options import TaskOptions
-from benchmark.task import ClipTask, EvalOptions, Source
-from benchmark.taskspec import DatasetSpec
-from benchmark.transforms import clips_to_input, to_device
 from tasks.action_recognition import sources
 from tasks.action_recognition.metrics import CLIP_PERTURBATIONS, AccuracyMeter
 from tasks.action_recognition.spec import SPEC

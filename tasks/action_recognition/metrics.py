@@ -7,8 +7,8 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from benchmark.intervals import Estimate, wilson_estimate
-from benchmark.metric import Metric
+from benchmark.api.intervals import Estimate, wilson_estimate
+from benchmark.api.metric import Metric
 
 
 def topk_correct(logits: torch.Tensor, labels: torch.Tensor, k: int) -> int:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.clips import require_data_root
-from benchmark.manifest import InputSpec
-from benchmark.taskspec import DatasetSpec
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.taskspec import DatasetSpec
+from benchmark.data.clips import require_data_root
 from tasks.synthetic.source import WorldSource
 
 

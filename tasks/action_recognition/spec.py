@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmark.taskspec import DatasetSpec, MetricSpec, TaskSpec
+from benchmark.api.taskspec import DatasetSpec, MetricSpec, TaskSpec
 
 #: Temporal perturbations of the frames the model sees (docs/METHOD.md §5).
 PERTURBATIONS = ("shuffled", "reversed", "repeated")

@@ -26,15 +26,20 @@ import numpy as np
 import torch
 from torch import nn
 
-from benchmark.clips import LoadedItems, iterate_loaded
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.task import Source, Task
+from benchmark.data.clips import LoadedItems, iterate_loaded
 from benchmark.errors import BenchmarkError
-from benchmark.estimator import UNIT_CLASSES, UNIT_THRESHOLD, StaticDynamicEstimator, UnitScores
-from benchmark.manifest import InputSpec
-from benchmark.pairs import parse_protocol, plan_pairs
-from benchmark.probe import LayerProbe, resolve_module
+from benchmark.measure.estimator import (
+    UNIT_CLASSES,
+    UNIT_THRESHOLD,
+    StaticDynamicEstimator,
+    UnitScores,
+)
+from benchmark.measure.probe import LayerProbe, resolve_module
+from benchmark.pairs.protocols import parse_protocol, plan_pairs
 from benchmark.registry import Registry
-from benchmark.runner import forward_pairs
-from benchmark.task import Source, Task
+from benchmark.run.runner import forward_pairs
 
 # --------------------------------------------------------------------------- selection rules
 

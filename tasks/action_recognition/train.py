@@ -36,9 +36,10 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.transforms import clips_to_input as model_input
 from benchmark.hashing import sha256_file
-from benchmark.manifest import MANIFEST_NAME, InputSpec, read_manifest
-from benchmark.transforms import clips_to_input as model_input
+from benchmark.submission.manifest import MANIFEST_NAME, read_manifest
 from tasks.action_recognition.models import ARCHITECTURES
 from tasks.action_recognition.sources import WorldSource
 from tasks.action_recognition.static_dropout import (
@@ -153,7 +154,7 @@ def accuracy(model: nn.Module, clips, labels, spec, batch_size: int = 64) -> flo
 def _static_dropout(config: TrainConfig, model: nn.Module, spec: InputSpec) -> StaticDropoutSchedule | None:
     if config.static_dropout is None:
         return None
-    from benchmark.tasks import get_task
+    from benchmark.api.tasks import get_task
 
     task = get_task("action_recognition")
     source = WorldSource(config.world, "train", limit=config.train_clips)  # pairs of the training split

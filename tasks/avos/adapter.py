@@ -1,5 +1,5 @@
 """The AVOS task: an RGB frame and its optical flow in, a mask logit per pixel out (the
-harness contract, :class:`benchmark.task.Task`).
+harness contract, :class:`benchmark.api.task.Task`).
 
 Items are frames with the flow to the next frame (:class:`~tasks.avos.samples.FrameSample`);
 the metric counts sequences (``--eval-clips`` limits sequences).  For the pair protocols
@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmark.manifest import InputSpec
-from benchmark.metric import PerturbedMetrics
-from benchmark.task import EvalOptions, Source, Task
-from benchmark.taskspec import DatasetSpec
-from benchmark.transforms import Frames
+from benchmark.api.metric import PerturbedMetrics
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.task import EvalOptions, Source, Task
+from benchmark.api.taskspec import DatasetSpec
+from benchmark.api.transforms import Frames
 from tasks.avos import datasets
 from tasks.avos.datasets import FlowOptions
 from tasks.avos.evaluation import AvosScores, evaluate_sequences

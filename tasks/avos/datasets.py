@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from benchmark.clips import require_data_root
+from benchmark.data.clips import require_data_root
 from benchmark.errors import DataError
 from tasks.avos.flow import FlowCache, FlowParams, cached_flow, read_flow_image
 from tasks.avos.flow_colour import flow_to_colour

@@ -25,12 +25,12 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from benchmark.clips import LoadedItems, iterate_loaded
-from benchmark.intervals import Estimate
-from benchmark.manifest import InputSpec
-from benchmark.metric import CLEAN, Metric, PerturbedMetrics
-from benchmark.task import EvalOptions
-from benchmark.transforms import frame_permutation
+from benchmark.api.intervals import Estimate
+from benchmark.api.metric import CLEAN, Metric, PerturbedMetrics
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.task import EvalOptions
+from benchmark.api.transforms import frame_permutation
+from benchmark.data.clips import LoadedItems, iterate_loaded
 from tasks.avos.inputs import model_input
 from tasks.avos.metrics import SegmentationMeter
 from tasks.avos.moca import MocaMeter

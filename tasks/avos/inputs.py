@@ -1,6 +1,6 @@
 """From AVOS samples to the model input ``[rgb, flow]``: two (B, 3, S, S) float tensors.
 
-The shared clip transforms (:mod:`benchmark.transforms`) with T = 1: both images are
+The shared clip transforms (:mod:`benchmark.api.transforms`) with T = 1: both images are
 resized to the manifest's ``input.size`` (square) and normalised with its ``mean``/``std``
 (the flow image is an RGB image too, so it gets the same normalisation).
 """
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from benchmark.manifest import InputSpec
-from benchmark.transforms import normalize, resize_square, stack_clips
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.transforms import normalize, resize_square, stack_clips
 from tasks.avos.samples import FrameSample
 
 

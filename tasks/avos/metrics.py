@@ -27,14 +27,14 @@ import math
 import cv2
 import numpy as np
 
-from benchmark.intervals import (
+from benchmark.api.intervals import (
     REPLICATES,
     Estimate,
     percentile_estimate,
     unit_weights,
     weighted_means,
 )
-from benchmark.metric import Metric
+from benchmark.api.metric import Metric
 from tasks.avos.conventions import DEFAULT_CONVENTION, get_convention, sequence_statistics
 
 BOUNDARY_TOLERANCE = 0.008  # fraction of the image diagonal (DAVIS)
@@ -204,7 +204,7 @@ class SegmentationMeter(Metric):
 
     def intervals(self, seed: int = 0, replicates: int = REPLICATES) -> dict[str, Estimate]:
         """95 % bootstrap intervals of ``j_mean``, ``f_mean`` and ``jf_mean`` over sequences
-        (Poisson weights keyed by sequence name; see :mod:`benchmark.intervals`)."""
+        (Poisson weights keyed by sequence name; see :mod:`benchmark.api.intervals`)."""
         table = self.per_sequence()
         if not table:
             return {}

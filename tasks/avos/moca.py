@@ -31,7 +31,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from benchmark.intervals import (
+from benchmark.api.intervals import (
     REPLICATES,
     Estimate,
     percentile_estimate,
@@ -39,7 +39,7 @@ from benchmark.intervals import (
     weighted_means,
     weighted_ratios,
 )
-from benchmark.metric import Metric
+from benchmark.api.metric import Metric
 from benchmark.registry import Registry
 from tasks.avos.metrics import region_similarity
 

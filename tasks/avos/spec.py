@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from benchmark.options import TaskOptions, option
-from benchmark.taskspec import DatasetSpec, MetricSpec, TaskSpec
+from benchmark.api.options import TaskOptions, option
+from benchmark.api.taskspec import DatasetSpec, MetricSpec, TaskSpec
 
 #: Perturbations of the motion input (the flow image; the RGB frame is untouched):
 #: ``static`` shows zero flow everywhere, ``shuffled`` permutes a sequence's flow images.

@@ -15,8 +15,8 @@ from pathlib import Path
 from tabulate import tabulate
 
 from benchmark.errors import BenchmarkError
-from benchmark.manifest import discover_submissions, read_manifest
-from benchmark.results import Result, read_result
+from benchmark.results.schema import Result, read_result
+from benchmark.submission.manifest import discover_submissions, read_manifest
 
 DATASETS = ("synthetic-avos", "synthetic-avos-camouflage")
 LAYER = "fusion.stage4"

@@ -25,8 +25,9 @@ import yaml
 from safetensors.torch import save_file
 from torch import nn
 
+from benchmark.api.model_spec import InputSpec
 from benchmark.hashing import sha256_file
-from benchmark.manifest import MANIFEST_NAME, InputSpec, read_manifest
+from benchmark.submission.manifest import MANIFEST_NAME, read_manifest
 from tasks.avos.datasets import SyntheticAvosSource
 from tasks.avos.inputs import model_input
 from tasks.avos.metrics import region_similarity

@@ -1,4 +1,4 @@
-"""The VIS task: clips in, tracks out (the harness contract, :class:`benchmark.task.Task`).
+"""The VIS task: clips in, tracks out (the harness contract, :class:`benchmark.api.task.Task`).
 
 Pairs follow docs/METHOD.md §1 as for action recognition: true factor pairs on the
 synthetic VIS world, otherwise the clip in two styles (dynamic) or one style with its
@@ -21,15 +21,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from benchmark.clips import LoadedItems, iterate_loaded
+from benchmark.api.intervals import Estimate
+from benchmark.api.metric import CLEAN, Metric, PerturbedMetrics
+from benchmark.api.model_spec import InputSpec
+from benchmark.api.options import TaskOptions
+from benchmark.api.task import ClipTask, EvalOptions, Source
+from benchmark.api.taskspec import DatasetSpec
+from benchmark.api.transforms import frame_permutation, uniform_indices
+from benchmark.data.clips import LoadedItems, iterate_loaded
 from benchmark.errors import BenchmarkError
-from benchmark.intervals import Estimate
-from benchmark.manifest import InputSpec
-from benchmark.metric import CLEAN, Metric, PerturbedMetrics
-from benchmark.options import TaskOptions
-from benchmark.task import ClipTask, EvalOptions, Source
-from benchmark.taskspec import DatasetSpec
-from benchmark.transforms import frame_permutation, uniform_indices
 from tasks.vis import sources
 from tasks.vis.evaluation import TrackCollector
 from tasks.vis.predictions import TrackPrediction, check_outputs, clip_tracks

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from benchmark.intervals import REPLICATES, Estimate
+from benchmark.api.intervals import REPLICATES, Estimate
 from tasks.vis import rle
 from tasks.vis.metrics import VisEvaluation, evaluate
 from tasks.vis.predictions import TrackPrediction, results_entries

@@ -53,8 +53,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from benchmark.api.intervals import REPLICATES, Estimate, percentile_estimate, unit_weights
 from benchmark.errors import DataError
-from benchmark.intervals import REPLICATES, Estimate, percentile_estimate, unit_weights
 from tasks.vis import rle
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from benchmark.transforms import uniform_indices  # noqa: F401  (re-exported for readers)
+from benchmark.api.transforms import uniform_indices  # noqa: F401  (re-exported for readers)
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmark.taskspec import DatasetSpec, MetricSpec, TaskSpec
+from benchmark.api.taskspec import DatasetSpec, MetricSpec, TaskSpec
 from tasks.synthetic.vis_world import CATEGORIES as SYNTHETIC_CATEGORIES
 from tasks.synthetic.vis_world import category_groups as synthetic_category_groups
 

@@ -24,10 +24,10 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
+from benchmark.api.task import EvalOptions
+from benchmark.api.transforms import clips_to_input as model_input
 from benchmark.hashing import sha256_file
-from benchmark.manifest import MANIFEST_NAME, read_manifest
-from benchmark.task import EvalOptions
-from benchmark.transforms import clips_to_input as model_input
+from benchmark.submission.manifest import MANIFEST_NAME, read_manifest
 from tasks.vis.adapter import VisTask
 from tasks.vis.losses import LossWeights, semantic_loss, set_loss
 from tasks.vis.models import QueryVIS

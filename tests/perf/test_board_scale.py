@@ -75,8 +75,8 @@ def test_board_at_scale(benchmark, boards, tmp_path: Path, count: int, command: 
 def test_validate_and_board_costs_grow_linearly(tmp_path: Path):
     """Four times the results cost at most ~4x (a quadratic step - e.g. every folder reading
     every other folder's results - would cost 16x): measured in one process, imports warm."""
+    from benchmark.board.markdown import render
     from benchmark.cli import main
-    from benchmark.leaderboard import render
 
     small, large = write_board(tmp_path / "s", 60), write_board(tmp_path / "l", 240)
     main(["validate", *[str(p) for p in sorted(small.iterdir())[:2]]])  # imports and caches warm
@@ -97,8 +97,8 @@ def test_site_at_scale_in_chromium(boards, tmp_path: Path, count: int):
     of 100 rows and a button for the next, search and sort see every row; times printed."""
     from selenium.webdriver.common.by import By
 
-    from benchmark.board import collect_results
-    from benchmark.site import write_site
+    from benchmark.board.rows import collect_results
+    from benchmark.board.site import write_site
     from tests.fixtures import browser
 
     why = browser.missing()

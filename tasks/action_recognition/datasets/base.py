@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from benchmark.data.video import center_crop, read_clip, resize_short_side
 from benchmark.errors import DataError
-from benchmark.video import center_crop, read_clip, resize_short_side
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class VideoClipDataset(Dataset):
         split: a canonical split name or an alias (``val`` etc.); unknown: DataError.
         num_frames: frames per clip (T).
         sampling_rate: stride between sampled frames; None samples ``num_frames``
-            uniformly over the whole segment (see ``benchmark.video.sample_indices``).
+            uniformly over the whole segment (see ``benchmark.data.video.sample_indices``).
         size: resize the short side to ``size`` and centre-crop ``size x size``;
             None keeps the decoded size.
         limit: keep only the first ``limit`` records, in annotation-file order.

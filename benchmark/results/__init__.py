@@ -1,0 +1,1 @@
+"""The result file: its schema, how it is read, named and written."""

@@ -1,0 +1,1 @@
+"""A submission: its manifest, loading its model and pinned weights, importing published weights."""

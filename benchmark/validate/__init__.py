@@ -1,0 +1,1 @@
+"""Checking a submission and its results without running anything."""
