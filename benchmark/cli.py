@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmark {run,curve,validate,reproduce,changed,leaderboard,import-weights,list,worlds,styles}``."""
+"""Command line: ``python -m benchmark {run,curve,sweep,validate,reproduce,changed,leaderboard,import-weights,list,worlds,styles}``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ EPILOG = """examples:
   python -m benchmark run submissions/my-model --update-results   # ...into submissions/my-model/results/
   python -m benchmark run submissions/my-model --dataset diving48 --data-root /data/Diving48 --device cuda
   python -m benchmark curve submissions/my-model --checkpoints runs/my-model/   # bias over training
+  python -m benchmark sweep --submissions 'submissions/zoo-*' --protocols true stylize --jobs 2   # many runs
   python -m benchmark validate submissions/my-model            # no submission code imported
   python -m benchmark validate submissions/my-model --base origin/main   # ...and no result removed
   python -m benchmark leaderboard                              # rewrite leaderboard.md
@@ -113,9 +114,17 @@ def _check_each(items, check, ok: str) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from benchmark.validate.submission import validate_submission
+    from benchmark.validate.submission import fingerprint_index, validate_submission
 
-    return _check_each(args.submission, lambda folder: validate_submission(folder, base=args.base),
+    indexes: dict = {}  # read every parent folder's results once, however many folders are validated
+
+    def check(folder: Path) -> list[str]:
+        parent = folder.parent
+        if parent not in indexes:
+            indexes[parent] = fingerprint_index(parent)
+        return validate_submission(folder, base=args.base, index=indexes[parent])
+
+    return _check_each(args.submission, check,
                        "manifest and result files are valid")
 
 
@@ -125,6 +134,11 @@ def _reproduce(args: argparse.Namespace) -> int:
     paths = [path for given in args.result for path in reproducible_results(given)]
     if not paths:
         print(f"{', '.join(map(str, args.result))}: no result on a synthetic dataset to reproduce")
+    if args.jobs > 1:  # independent reruns at once, through the sweep's executor
+        from benchmark.sweep.reproductions import reproduce_all
+
+        found = reproduce_all(paths, args.tolerance, args.jobs, args.threads)
+        return _check_each(paths, found.__getitem__, f"reproduced (tolerance {args.tolerance:g})")
     return _check_each(paths, lambda path: [f"{path}: {d}" for d in reproduce(path, args.tolerance, args.threads)],
                        f"reproduced (tolerance {args.tolerance:g})")
 
@@ -300,6 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_flags(curve)
     curve.set_defaults(func=_curve)
 
+    from benchmark.sweep.command import add_sweep_parser
+
+    add_sweep_parser(sub)
+
     validate = sub.add_parser("validate", help="check a manifest and its result files (e.g. validate submissions/c3d-synthetic)")
     validate.add_argument("submission", type=Path, nargs="+", help="submission folder(s)")
     validate.add_argument("--base", metavar="REF",
@@ -314,6 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--tolerance", type=non_negative_float, default=0.0,
                        help="allowed relative (or absolute) difference of each number (default 0: exact)")
     again.add_argument("--threads", type=positive_int, help="CPU threads for torch")
+    again.add_argument("--jobs", type=positive_int, default=1,
+                       help="reruns at once, each in its own process (default 1; docs/sweeps.md)")
     again.set_defaults(func=_reproduce)
 
     changed = sub.add_parser("changed", help="submission folders changed since a git ref (e.g. changed --base origin/main)")

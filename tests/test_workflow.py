@@ -107,6 +107,8 @@ def test_pull_requests_are_judged_by_the_base_branchs_harness(name):
             assert "read -r -d ''" in step["run"]
         elif words[3] == "leaderboard":
             assert words[words.index("--submissions") + 1] == "../pr/submissions" and "--check" not in words
+        elif words[3] == "reproduce":  # every folder `changed` listed under ../pr, rerun in parallel
+            assert words[4] == "${folders[@]}" and "--jobs" in words
         else:
             assert words[4] == '"$folder"' or words[4] == "$folder"  # a folder `changed` listed under ../pr
     assert all(step.get("working-directory") != "pr" for step in job["steps"])
@@ -130,7 +132,7 @@ def test_every_workflow_command_parses_with_the_cli():
     parser = build_parser()
     for job in jobs().values():
         for _, command in benchmark_steps(job):
-            text = command.replace('"$folder"', "submissions/x").replace('"$BASE_SHA"', "abc")
+            text = command.replace('"$folder"', "submissions/x").replace('"${folders[@]}"', "submissions/x").replace('"$BASE_SHA"', "abc")
             parser.parse_args(shlex.split(text)[3:])
 
 

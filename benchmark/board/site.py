@@ -208,6 +208,7 @@ th, td { border-bottom: 1px solid var(--line); padding: .25rem .45rem; text-alig
 th { background: var(--head); white-space: normal; vertical-align: bottom; max-width: 9rem; }
 .scroll { overflow-x: auto; }
 th button { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; cursor: pointer; color: inherit; }
+button.more { margin: .3rem 0 .8rem; font: inherit; cursor: pointer; }
 th[aria-sort=ascending] button::after { content: " \\25B2"; } th[aria-sort=descending] button::after { content: " \\25BC"; }
 td.num, th.num { text-align: right; }
 tr.template td { color: var(--muted); }
@@ -257,6 +258,7 @@ SCRIPT = """
       return ascending ? order : -order;
     });
     rows.forEach(function (row) { body.appendChild(row); });
+    applyFilters();  // the first page of the new order
   }
   Array.prototype.forEach.call(document.querySelectorAll("table.board"), function (table) {
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (header, index) {
@@ -271,6 +273,21 @@ SCRIPT = """
     state.text = text.value.trim().toLowerCase();
     return state;
   }
+  // Pages: a table shows its first PAGE matching rows and a button for the next ones, so a
+  // board of 10,000 results stays usable; search, filters and sort always see every row.
+  var PAGE = 100;
+  function pager(table) {
+    var holder = table.parentNode;
+    var button = holder.nextElementSibling;
+    if (!button || !button.classList.contains("more")) {
+      button = document.createElement("button");
+      button.type = "button";
+      button.className = "more";
+      button.addEventListener("click", function () { table.limit = (table.limit || PAGE) + PAGE; applyFilters(); });
+      holder.parentNode.insertBefore(button, holder.nextSibling);
+    }
+    return button;
+  }
   function applyFilters() {
     var state = wanted(), shown = 0;
     Array.prototype.forEach.call(document.querySelectorAll("section.board-section"), function (section) {
@@ -279,14 +296,20 @@ SCRIPT = """
       });
       var visibleRows = 0;
       Array.prototype.forEach.call(section.querySelectorAll("table.board"), function (table) {
-        var visible = 0;
+        var visible = 0, limit = table.limit || PAGE;
         Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+          if (row.search === undefined) { row.search = row.textContent.toLowerCase(); }
           var show = sectionMatches && (!state.provenance || row.getAttribute("data-provenance") === state.provenance)
-            && (!state.text || row.textContent.toLowerCase().indexOf(state.text) !== -1);
-          row.hidden = !show;
+            && (!state.text || row.search.indexOf(state.text) !== -1);
+          row.hidden = !show || visible >= limit;
           if (show) { visible += 1; if (table.getAttribute("data-kind") !== "share") { shown += 1; } }
         });
         table.hidden = visible === 0;
+        var more = visible > limit ? pager(table) : table.parentNode.nextElementSibling;
+        if (more && more.classList.contains("more")) {
+          more.hidden = visible <= limit;
+          more.textContent = "show " + Math.min(PAGE, visible - limit) + " more (" + limit + " of " + visible + " shown)";
+        }
         visibleRows += visible;
       });
       section.hidden = visibleRows === 0;
@@ -307,9 +330,12 @@ SCRIPT = """
     text.value = given.get("q") || "";
     applyFilters();
   }
-  FIELDS.forEach(function (field) { controls[field].addEventListener("change", applyFilters); });
+  function resetPages() {
+    Array.prototype.forEach.call(document.querySelectorAll("table.board"), function (table) { table.limit = PAGE; });
+  }
+  FIELDS.forEach(function (field) { controls[field].addEventListener("change", function () { resetPages(); applyFilters(); }); });
   window.addEventListener("hashchange", readHash);
-  text.addEventListener("input", applyFilters);
+  text.addEventListener("input", function () { resetPages(); applyFilters(); });
   document.getElementById("filter-reset").addEventListener("click", function () {
     FIELDS.forEach(function (field) { controls[field].value = ""; });
     text.value = "";

@@ -112,36 +112,36 @@ def rerun(result: Result, folder: Path, output: Path, threads: int | None = None
     return reproduced
 
 
-def reproduce(path: str | Path, tolerance: float = 0.0, threads: int | None = None) -> list[Difference]:
-    """Rerun the result file ``path`` (of ``<submission>/results/``) in a fresh process and
-    compare."""
+def committed_result(path: str | Path) -> tuple[Result, Path]:
+    """The result a file commits to and its submission folder: a result file of
+    ``<submission>/results/``, or a curve file's point of the checkpoint the submission holds
+    (the other checkpoints are not in the repository).  Refuses what cannot be reproduced."""
+    from benchmark.submission.manifest import load_submission
+
     path = Path(path)
     if path.parent.name == CURVES_DIR:
-        return _reproduce_curve_point(path, tolerance, threads)
+        curve = read_curve(path)
+        folder = path.parent.parent.parent.resolve()
+        weights = load_submission(folder).manifest.weights
+        point = next((p for p in curve.points if weights is not None and p.weights_sha256 == weights.sha256), None)
+        if point is None:
+            raise BenchmarkError(f"{path}: no point was measured with the submission's weights; nothing to reproduce.")
+        committed = curve.point_result(point)
+        if not is_reproducible(committed):
+            raise BenchmarkError(f"{path}: a curve on {curve.dataset.name!r}, not on a synthetic dataset; only those "
+                                 "can be reproduced anywhere.")
+        return committed, folder
     committed = read_result(path)
     if not is_reproducible(committed):
         raise BenchmarkError(f"{path}: a {committed.provenance} result on {committed.dataset.name!r}, not a "
                              "measured result on a synthetic dataset; only those can be reproduced anywhere.")
-    with tempfile.TemporaryDirectory() as scratch:
-        reproduced = rerun(committed, path.parent.parent.resolve(), Path(scratch), threads)
-    return compare(committed, reproduced, tolerance)
+    return committed, path.parent.parent.resolve()
 
 
-def _reproduce_curve_point(path: Path, tolerance: float, threads: int | None) -> list[Difference]:
-    """A curve file (``results/curves/``): the point of the checkpoint the submission holds
-    is rerun as a result and compared (the other checkpoints are not in the repository)."""
-    from benchmark.submission.manifest import load_submission
-
-    curve = read_curve(path)
-    folder = path.parent.parent.parent.resolve()
-    weights = load_submission(folder).manifest.weights
-    point = next((p for p in curve.points if weights is not None and p.weights_sha256 == weights.sha256), None)
-    if point is None:
-        raise BenchmarkError(f"{path}: no point was measured with the submission's weights; nothing to reproduce.")
-    committed = curve.point_result(point)
-    if not is_reproducible(committed):
-        raise BenchmarkError(f"{path}: a curve on {curve.dataset.name!r}, not on a synthetic dataset; only those "
-                             "can be reproduced anywhere.")
+def reproduce(path: str | Path, tolerance: float = 0.0, threads: int | None = None) -> list[Difference]:
+    """Rerun the result file ``path`` (of ``<submission>/results/``, or a curve's point) in a
+    fresh process and compare."""
+    committed, folder = committed_result(path)
     with tempfile.TemporaryDirectory() as scratch:
         reproduced = rerun(committed, folder, Path(scratch), threads)
     return compare(committed, reproduced, tolerance)

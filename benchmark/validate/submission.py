@@ -234,14 +234,19 @@ def _check_fingerprint(path: Path, result: Result) -> list[str]:
     return problems
 
 
-def known_fingerprints(submissions: Path, exclude: Path) -> dict[tuple[str, str, str], dict[str, str]]:
-    """Fingerprints other submissions recorded for real datasets:
-    ``(task, dataset, split) -> {fingerprint: a result file recording it}``."""
-    known: dict[tuple[str, str, str], dict[str, str]] = {}
+# (task, dataset, split) -> {fingerprint: [(submission folder, a result file recording it)]}, at most
+# two folders per fingerprint: one of them is always "another submission" than the one validated.
+FingerprintIndex = dict[tuple[str, str, str], dict[str, list[tuple[Path, str]]]]
+
+
+def fingerprint_index(submissions: Path) -> FingerprintIndex:
+    """The fingerprints the submissions under ``submissions`` recorded for real datasets,
+    every result read once (``validate`` of many folders shares it: linear, not quadratic)."""
+    index: FingerprintIndex = {}
     if not submissions.is_dir():
-        return known
+        return index
     for folder in sorted(submissions.iterdir()):
-        if folder.resolve() == exclude.resolve() or folder.is_symlink() or not (folder / MANIFEST_NAME).is_file():
+        if folder.is_symlink() or not (folder / MANIFEST_NAME).is_file():
             continue
         for path in result_files(folder):
             try:
@@ -252,14 +257,32 @@ def known_fingerprints(submissions: Path, exclude: Path) -> dict[tuple[str, str,
             if declared is None or declared.synthetic or not result.dataset.fingerprint:
                 continue
             key = (result.task, result.dataset.name, result.dataset.split or "")
-            known.setdefault(key, {}).setdefault(result.dataset.fingerprint, str(path))
+            where = index.setdefault(key, {}).setdefault(result.dataset.fingerprint, [])
+            if len(where) < 2 and all(f != folder.resolve() for f, _ in where):
+                where.append((folder.resolve(), str(path)))
+    return index
+
+
+def known_fingerprints(submissions: Path, exclude: Path,
+                       index: FingerprintIndex | None = None) -> dict[tuple[str, str, str], dict[str, str]]:
+    """Fingerprints other submissions recorded for real datasets:
+    ``(task, dataset, split) -> {fingerprint: a result file recording it}``."""
+    index = fingerprint_index(submissions) if index is None else index
+    excluded = exclude.resolve()
+    known: dict[tuple[str, str, str], dict[str, str]] = {}
+    for key, fingerprints in index.items():
+        for fingerprint, where in fingerprints.items():
+            other = next((path for folder, path in where if folder != excluded), None)
+            if other is not None:
+                known.setdefault(key, {})[fingerprint] = other
     return known
 
 
-def check_real_fingerprints(results: list[tuple[Path, Result]], folder: Path) -> list[str]:
+def check_real_fingerprints(results: list[tuple[Path, Result]], folder: Path,
+                            index: FingerprintIndex | None = None) -> list[str]:
     """A real dataset's split has one sample list: a fingerprint other submissions never
     recorded for it (when they recorded one) is refused."""
-    known = known_fingerprints(folder.parent, folder)
+    known = known_fingerprints(folder.parent, folder, index)
     problems = []
     for path, result in results:
         key = (result.task, result.dataset.name, result.dataset.split or "")
@@ -291,10 +314,12 @@ def duplicate_results(results: list[tuple[Path, Result]]) -> list[str]:
     return problems
 
 
-def validate_submission(folder: str | Path, base: str | None = None) -> list[str]:
+def validate_submission(folder: str | Path, base: str | None = None,
+                        index: FingerprintIndex | None = None) -> list[str]:
     """Every problem found, each naming the file and the field; empty when valid.
 
     With ``base`` (a git ref), result files present there and missing now are errors.
+    ``index``: :func:`fingerprint_index` of the folder's parent, when already read.
     """
     folder = Path(folder)
     problems: list[str] = []
@@ -323,7 +348,7 @@ def validate_submission(folder: str | Path, base: str | None = None) -> list[str
         results.append((path, result))
         problems += check_result(path, result, submission)
     problems += duplicate_results(results)
-    problems += check_real_fingerprints(results, submission.folder)
+    problems += check_real_fingerprints(results, submission.folder, index)
     for path in curve_files(submission.folder):
         try:
             curve = read_curve(path)
