@@ -43,7 +43,7 @@ from benchmark.submission.model import build_model
 # asked by the option, not by importing the module (an editable install of another
 # checkout would provide a module this harness does not have).
 if "precision" in {f.name for f in fields(RunOptions)}:
-    from benchmark.run.precision import with_precision
+    from benchmark.measure.precision import with_precision
 else:
     with_precision = None
 

@@ -13,8 +13,8 @@ from torch import nn
 
 from benchmark.cli import main
 from benchmark.errors import BenchmarkError
+from benchmark.measure.precision import AutocastModel, check_precision, with_precision
 from benchmark.results.schema import read_result
-from benchmark.run.precision import AutocastModel, check_precision, with_precision
 from benchmark.run.runner import RunOptions, measure_pairs, prepare, run
 
 REFERENCE = Path(__file__).resolve().parents[1] / "submissions" / "c3d-synthetic"

@@ -48,8 +48,8 @@ class Server:
         import torch
 
         from benchmark.isolation.channel import Buffer
+        from benchmark.measure.precision import with_precision
         from benchmark.measure.probe import LayerProbe
-        from benchmark.run.precision import with_precision
         from benchmark.submission.manifest import load_submission
         from benchmark.submission.model import build_model_with
 

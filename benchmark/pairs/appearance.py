@@ -100,7 +100,7 @@ def _tone_members(text: str, args: list[str]) -> list[MemberFn]:
 
 
 def _style_ids(text: str, token: str) -> list[int]:
-    from benchmark.pairs.protocols import parse_style_bank
+    from benchmark.pairs.styles import parse_style_bank
 
     try:
         return list(parse_style_bank(token))

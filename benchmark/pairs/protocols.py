@@ -39,6 +39,7 @@ from benchmark.api.transforms import frozen_clip, uniform_indices
 from benchmark.errors import BenchmarkError, DataError
 from benchmark.measure.factors import DYNAMIC, STATIC
 from benchmark.pairs.catalog import PROTOCOLS, grammar
+from benchmark.pairs.styles import parse_style_bank
 from benchmark.registry import Registry
 
 
@@ -183,26 +184,6 @@ def style_frames(frames: np.ndarray, style_id: int) -> np.ndarray:
     from benchmark.pairs.styles import style_uint8
 
     return style_uint8(torch.from_numpy(np.ascontiguousarray(frames)), style_id).numpy()
-
-
-def parse_style_bank(argument: str | None) -> tuple[int, ...]:
-    """Style ids from ``0,1,3`` or ``randconv,sketch`` (the default bank when None)."""
-    from benchmark.pairs.styles import DEFAULT_STYLES, NUM_STYLES, STYLES, style_names
-
-    if argument is None:
-        return tuple(DEFAULT_STYLES)
-    ids = []
-    for token in (t.strip() for t in argument.split(",")):
-        if token.isdigit() and int(token) < NUM_STYLES:
-            ids.append(int(token))
-        elif token in STYLES:
-            ids.append(STYLES.get(token).id)
-        else:
-            known = ", ".join(f"{k}={name}" for k, name in enumerate(style_names()))
-            raise BenchmarkError(f"unknown style {token!r} in {argument!r}. Styles: {known}.")
-    if len(set(ids)) < 2:
-        raise BenchmarkError(f"style bank {argument!r}: needs at least 2 different styles.")
-    return tuple(ids)
 
 
 class AppearancePairs(PairProtocol):

@@ -50,6 +50,7 @@ __all__ = [
     "get_style",
     "apply_style",
     "style_uint8",
+    "parse_style_bank",
 ]
 
 #: Rec. 601 luminance weights (R, G, B).
@@ -452,3 +453,24 @@ class StyleBank:
 
     def __repr__(self) -> str:
         return f"StyleBank({list(self.ids)}: {self.names})"
+
+
+def parse_style_bank(argument: str | None) -> tuple[int, ...]:
+    """Style ids from ``0,1,3`` or ``randconv,sketch`` (the default bank when None); a bad
+    token or a one-style bank is a :class:`~benchmark.errors.BenchmarkError`."""
+    from benchmark.errors import BenchmarkError
+
+    if argument is None:
+        return tuple(DEFAULT_STYLES)
+    ids = []
+    for token in (t.strip() for t in argument.split(",")):
+        if token.isdigit() and int(token) < NUM_STYLES:
+            ids.append(int(token))
+        elif token in STYLES:
+            ids.append(STYLES.get(token).id)
+        else:
+            known = ", ".join(f"{k}={name}" for k, name in enumerate(style_names()))
+            raise BenchmarkError(f"unknown style {token!r} in {argument!r}. Styles: {known}.")
+    if len(set(ids)) < 2:
+        raise BenchmarkError(f"style bank {argument!r}: needs at least 2 different styles.")
+    return tuple(ids)

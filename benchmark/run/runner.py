@@ -55,6 +55,7 @@ from benchmark.hashing import sha256_file
 from benchmark.isolation.process import ModelProcess
 from benchmark.measure.estimator import StaticDynamicEstimator
 from benchmark.measure.flops import first_loadable
+from benchmark.measure.precision import check_precision
 from benchmark.pairs.batch import pair_input
 from benchmark.pairs.protocols import PairProtocol, PairSpec, parse_protocol, plan_pairs
 from benchmark.results.schema import (
@@ -68,7 +69,6 @@ from benchmark.results.schema import (
 )
 from benchmark.run.checkpoint_file import read_checkpoint, write_checkpoint
 from benchmark.run.distributed import close_distributed, gather_lists, init_distributed
-from benchmark.run.precision import check_precision
 from benchmark.run.safeguards import (
     DEFAULT_MEMORY_LIMIT_GIB,
     CheckpointLock,
@@ -106,7 +106,7 @@ class RunOptions:
     checkpoint_every: int = 10
     progress: bool = True
     task_options: tuple[str, ...] = ()  # KEY=VALUE, as given to --task-option
-    precision: str = "fp32"  # the forward's: fp32, bf16 or fp16 (benchmark.run.precision)
+    precision: str = "fp32"  # the forward's: fp32, bf16 or fp16 (benchmark.measure.precision)
 
 
 @dataclass
