@@ -34,7 +34,7 @@ import torch
 from benchmark.measure.factors import STATIC
 from benchmark.pairs.appearance import parse_appearance_bank
 from benchmark.pairs.batch import pair_input
-from benchmark.pairs.protocols import PairClips, PairSpec, choose_styles, static_partner_frames
+from benchmark.pairs.protocols import PairClips, PairSpec, choose_styles
 from benchmark.run.runner import RunOptions, new_estimator, open_run
 
 LAYERS = ("stem", "early", "middle", "late", "last")
@@ -48,14 +48,24 @@ class Candidate:
         self.text = text
         self.bank = parse_appearance_bank(bank)
         self.partner = partner or "shuffle"
+        if self.partner not in ("shuffle", "frozen", "reverse"):
+            raise SystemExit(f"--candidate {text}: unknown static partner {self.partner!r} "
+                             "(shuffle, frozen or reverse)")
 
-    def pair(self, frames: np.ndarray, spec: PairSpec) -> PairClips:
+    @staticmethod
+    def partners(task) -> dict:
+        """The static partners a candidate can name: the task's own (``shuffle``: the papers',
+        ``frozen``: protocol v3's) and ``reverse`` (the frames in reverse order)."""
+        return {"shuffle": task.static_partner, "frozen": task.motionless_partner,
+                "reverse": lambda frames, rng: (np.ascontiguousarray(frames[::-1]), None)}
+
+    def pair(self, frames: np.ndarray, spec: PairSpec, task) -> PairClips:
         """The pair the harness's protocol would build from ``frames`` for ``spec`` (same
         members, same static partner draws), rendered."""
         first, second, rng = choose_styles(len(self.bank), spec)
         a = self.bank.render(frames, first)
         if spec.factor == STATIC:
-            partner, shuffle = static_partner_frames(frames, self.partner, rng)
+            partner, shuffle = self.partners(task)[self.partner](frames, rng)
             return PairClips(a, self.bank.render(partner, first), shuffle)
         return PairClips(a, self.bank.render(frames, second), None)
 
@@ -81,7 +91,7 @@ def measure(folder: str | Path, candidates: Sequence[str], pairs: int = 600, see
                 built["true"].append(PairClips(seen(a), seen(b)))
                 frames = seen(source.clip(spec.item))
                 for c in cands:
-                    built[c.text].append(c.pair(frames, spec))
+                    built[c.text].append(c.pair(frames, spec, task))
             factors = [s.factor for s in specs]
             ids = [s.pair_id for s in specs]
             n = len(specs)

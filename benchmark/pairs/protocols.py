@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from benchmark.api.model_spec import InputSpec
-from benchmark.api.transforms import frozen_clip, uniform_indices
+from benchmark.api.transforms import uniform_indices
 from benchmark.errors import BenchmarkError, DataError
 from benchmark.measure.factors import DYNAMIC, STATIC
 from benchmark.pairs.catalog import PROTOCOLS, grammar
@@ -157,24 +157,6 @@ def choose_styles(count: int, spec: PairSpec) -> tuple[int, int, np.random.Gener
     if spec.factor == DYNAMIC:
         second = (first + 1 + int(rng.integers(count - 1))) % count
     return first, second, rng
-
-
-STATIC_PARTNERS = ("shuffle", "frozen", "reverse")
-
-
-def static_partner_frames(frames: np.ndarray, kind: str, rng: np.random.Generator
-                          ) -> tuple[np.ndarray, int | None]:
-    """A static partner of the frames the model sees (same appearance, other dynamics):
-    ``shuffle`` returns them with a permutation seed (applied when the input is built),
-    ``frozen`` one frame drawn uniformly, repeated (a clip with no motion), ``reverse``
-    the frames in reverse order."""
-    if kind == "shuffle":
-        return frames.copy(), int(rng.integers(2**31 - 1))
-    if kind == "frozen":
-        return frozen_clip(frames, rng), None
-    if kind == "reverse":
-        return np.ascontiguousarray(frames[::-1]), None
-    raise BenchmarkError(f"unknown static partner {kind!r} (known: {', '.join(STATIC_PARTNERS)})")
 
 
 def style_frames(frames: np.ndarray, style_id: int) -> np.ndarray:
